@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# One non-recursive build; every output goes under build/ (build/sanitize/
+# with SANITIZE=1). Everything in src/ except src/cli/main.c goes into
+# libcore.a, which both the program and the test runner link.
+#
+#   make            build build/resq-flame
+#   make test       install missing dependencies, build, run every test
+#   make demo       write flamegraph.svg from a bundled capture
+#   make bench      benchmarks against the peer tools (not a test)
+#   make install PREFIX=/usr/local
+#   knobs: V=1 SANITIZE=1 BLESS=1 (with make test/check)
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wmissing-prototypes \
+	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 $(WARN) -iquote include -D_GNU_SOURCE \
+	-DRESQ_VERSION='"$(VERSION)"' -DRESQ_GIT_REV='"$(GIT_REV)"' -MMD -MP
+LDLIBS := -lm
+
+# Optional libraries: a missing one turns its feature off and says which
+# Debian package brings it back.
+define feature
+ifeq ($$(NO_$(1)),1)
+HAVE_$(1) := 0
+else ifeq ($$(shell $$(PKG_CONFIG) --exists $(2) && echo y),y)
+HAVE_$(1) := 1
+BASE_CFLAGS += -DHAVE_$(1)=1 $$(shell $$(PKG_CONFIG) --cflags $(2))
+LDLIBS += $$(shell $$(PKG_CONFIG) --libs $(2))
+else
+HAVE_$(1) := 0
+$$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
+endif
+endef
+$(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
+
+ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+
+CRITERION_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
+CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+
+LIB_SRCS := $(filter-out src/cli/main.c,$(sort $(wildcard src/*/*.c src/*/*/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/cli/main.o
+TEST_SRCS := $(sort $(wildcard tests/test_*.c tests/helpers/*.c))
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
+WORKLOADS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%)
+
+PROG := $(BUILD)/resq-flame
+LIBCORE := $(BUILD)/libcore.a
+RUNNER := $(BUILD)/test-runner
+
+# Rebuild everything when the effective flags change.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)
+$(shell mkdir -p $(BUILD) && (printf '%s\n' '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP)))
+
+.PHONY: all test check test-run deps demo bench install clean format fuzz
+all: $(PROG)
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(ALL_CFLAGS) $(CRITERION_CFLAGS) \
+		-DRESQ_SRCDIR='"$(CURDIR)"' -DRESQ_BUILDDIR='"$(abspath $(BUILD))"' -c $< -o $@
+
+$(LIBCORE): $(LIB_OBJS)
+	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(PROG): $(MAIN_OBJ) $(LIBCORE)
+	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(RUNNER): $(TEST_OBJS) $(LIBCORE)
+	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
+
+# Workloads are profiled, not sanitized. They keep frame pointers in every
+# function: gcc 12 drops the frame setup of leaf functions even with
+# -mno-omit-leaf-frame-pointer, which loses the leaf's caller, so use clang.
+WORKLOAD_CC ?= clang
+WORKLOAD_CFLAGS := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-optimize-sibling-calls
+$(BUILD)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(WORKLOAD_CC) $(WORKLOAD_CFLAGS) -o $@ $< -lm -pthread
+
+# `make test` first installs what is missing, then re-reads this Makefile so
+# that pkg-config sees the new libraries.
+test check: deps
+	@$(MAKE) --no-print-directory test-run
+
+deps:
+	@tools/deps.sh
+
+test-run: $(PROG) $(RUNNER) $(WORKLOADS)
+	@test -n '$(CRITERION_LIBS)' || { echo 'criterion not found: install libcriterion-dev' >&2; exit 1; }
+	$(Q)RESQ_BIN=$(abspath $(PROG)) RESQ_BLESS=$(BLESS) $(RUNNER) $(TEST_ARGS)
+
+demo: $(PROG)
+	$(PROG) render tests/data/demo/demo.perf.gz -o flamegraph.svg \
+		--title 'resq-flame demo: perf record -g of tests/workloads/demo.c'
+	@echo 'wrote flamegraph.svg: open it in a browser'
+
+bench: $(PROG)
+	@tools/bench.sh $(PROG)
+
+install: $(PROG)
+	install -D -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/resq-flame
+
+format:
+	clang-format -i $(sort $(wildcard include/*.h src/*/*.c src/*/*.h tests/*.c tests/helpers/*.[ch]))
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d)

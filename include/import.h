@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Importers: read a profile file in any supported format, detected from its
+ * content, and add its stacks to a profile. Gzip-compressed input is
+ * decompressed first.
+ *
+ * Errors are logged (naming the file and the line or byte offset) and
+ * returned as a negative errno: -EINVAL for malformed structured input,
+ * -ENODATA when the input holds no stacks, -EIO/-ENOENT for I/O.
+ * Text formats skip unparsable lines with one warning that counts them.
+ */
+#ifndef RESQ_IMPORT_H
+#define RESQ_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profile.h"
+
+enum profile_format {
+	PROFILE_FMT_UNKNOWN = 0,
+	PROFILE_FMT_FOLDED,
+	PROFILE_FMT_PERF_SCRIPT,
+	PROFILE_FMT__COUNT,
+};
+
+struct import_opts {
+	enum profile_format format; /* 0: detect from content */
+	/* perf script, stackcollapse-perf.pl semantics and option names */
+	bool pid;         /* root frames comm-PID */
+	bool tid;         /* root frames comm-PID/TID */
+	bool kernel;      /* _[k] on kernel frames */
+	bool jit;         /* _[j] on JIT (perf map) frames */
+	bool addrs;       /* [dso <addr>] for unknown symbols */
+	bool no_demangle; /* keep Rust symbols as perf printed them */
+	bool no_inline;   /* do not split perf's a->b inline chains */
+	const char *event_filter; /* only this event; default: the first seen */
+};
+
+/* Guesses the format of @len bytes of @buf; PROFILE_FMT_UNKNOWN if none fits. */
+enum profile_format import__detect(const char *buf, size_t len);
+/* "folded", "perf-script", ...; "unknown" for anything else. */
+const char *import__format_name(enum profile_format fmt);
+
+/*
+ * Parses @len bytes of @buf (need not be NUL-terminated; may be gzip) named
+ * @name in messages, and adds its stacks to @p. @o may be NULL for defaults.
+ */
+int import__buffer(struct profile *p, const char *name, const char *buf, size_t len,
+		   const struct import_opts *o);
+
+/* Reads @path ("-" is stdin) and imports it as import__buffer() does. */
+int import__path(struct profile *p, const char *path, const struct import_opts *o);
+
+#endif

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Global options, option value parsing and output writing shared by every
+ * command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "export.h"
+#include "log.h"
+#include "xalloc.h"
+
+const struct option cli_global_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "open", no_argument, NULL, OPT_OPEN },
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "subtitle", required_argument, NULL, OPT_SUBTITLE },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+	{ "inverted", no_argument, NULL, OPT_INVERTED },
+	{ "reverse", no_argument, NULL, OPT_REVERSE },
+	{ "colors", required_argument, NULL, OPT_COLORS },
+	{ "countname", required_argument, NULL, OPT_COUNTNAME },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct option *cli_options_merge(const struct option *extra)
+{
+	size_t ng = 0, ne = 0;
+	struct option *o;
+
+	while (cli_global_options[ng].name)
+		ng++;
+	while (extra && extra[ne].name)
+		ne++;
+	o = xcalloc(ng + ne + 1, sizeof(*o));
+	memcpy(o, cli_global_options, ng * sizeof(*o));
+	if (ne)
+		memcpy(o + ng, extra, ne * sizeof(*o));
+	return o;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("resq-flame: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'resq-flame %s%s--help' for more information.\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+bool cli_parse_double(const char *opt, const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < min || v > max) {
+		fprintf(stderr, "resq-flame: invalid value for %s: '%s' (expected a number from %g to %g)\n",
+			opt, arg, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool cli_parse_int(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max) {
+		fprintf(stderr, "resq-flame: invalid value for %s: '%s' (expected a whole number from %ld to %ld)\n",
+			opt, arg, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool cli_parse_duration(const char *opt, const char *arg, bool bare_ms, double *secs)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = { { "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 } };
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || !isfinite(v) || v <= 0 || *arg == '-' || *arg == '+')
+		goto bad;
+	if (!*end) {
+		*secs = bare_ms ? v / 1000 : v;
+		return true;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].suffix)) {
+			*secs = v * units[i].mult;
+			return true;
+		}
+	}
+bad:
+	fprintf(stderr, "resq-flame: invalid duration for %s: '%s' (expected e.g. 500ms, 5s, 2m)\n",
+		opt, arg);
+	return false;
+}
+
+enum out_format cli_parse_format(const char *arg)
+{
+	if (!strcmp(arg, "svg"))
+		return OUT_FMT_SVG;
+	if (!strcmp(arg, "folded") || !strcmp(arg, "collapsed"))
+		return OUT_FMT_FOLDED;
+	return OUT_FMT_AUTO;
+}
+
+int cli_global_option(struct cli_global *g, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o':
+		if (!*arg) {
+			fprintf(stderr, "resq-flame: --output needs a path ('-' for stdout)\n");
+			return -1;
+		}
+		g->output = arg;
+		return 1;
+	case 'f':
+		g->format = cli_parse_format(arg);
+		if (g->format == OUT_FMT_AUTO) {
+			fprintf(stderr, "resq-flame: unknown output format '%s' (expected svg or folded)\n",
+				arg);
+			return -1;
+		}
+		return 1;
+	case 'q':
+		log__set_level(LOG_ERROR);
+		return 1;
+	case 'v':
+		log__set_level(LOG_DEBUG);
+		return 1;
+	case OPT_OPEN:
+		g->open = true;
+		return 1;
+	case OPT_TITLE:
+		g->fg.title = arg;
+		g->title_set = true;
+		return 1;
+	case OPT_SUBTITLE:
+		g->fg.subtitle = arg;
+		return 1;
+	case OPT_WIDTH:
+		return cli_parse_double("--width", arg, 10, 1000000, &g->fg.width) ? 1 : -1;
+	case OPT_MINWIDTH: {
+		char buf[64];
+		size_t n = strlen(arg);
+
+		g->fg.minwidth_percent = n > 1 && arg[n - 1] == '%';
+		if (n >= sizeof(buf)) {
+			fprintf(stderr, "resq-flame: invalid value for --minwidth: '%s'\n", arg);
+			return -1;
+		}
+		memcpy(buf, arg, n + 1);
+		if (g->fg.minwidth_percent)
+			buf[n - 1] = '\0';
+		if (!cli_parse_double("--minwidth", buf, 0, g->fg.minwidth_percent ? 100 : 1e9,
+				      &g->fg.minwidth))
+			return -1;
+		/* 0 means "default" in fg_opts; a tiny positive value keeps everything. */
+		if (g->fg.minwidth == 0)
+			g->fg.minwidth = 1e-300;
+		return 1;
+	}
+	case OPT_INVERTED:
+		g->fg.inverted = true;
+		return 1;
+	case OPT_REVERSE:
+		g->reverse = true;
+		return 1;
+	case OPT_COLORS:
+		if (!flamegraph__palette_known(arg)) {
+			fprintf(stderr, "resq-flame: unknown palette '%s' (expected hot, mem, io, wakeup, chain, java, js, perl, red, green, blue, aqua, yellow, purple, orange or kind)\n",
+				arg);
+			return -1;
+		}
+		g->fg.colors = arg;
+		return 1;
+	case OPT_COUNTNAME:
+		g->fg.countname = arg;
+		g->countname_set = true;
+		return 1;
+	}
+	return 0;
+}
+
+static enum out_format format_from_path(const char *path)
+{
+	size_t n = strlen(path);
+	static const struct {
+		const char *ext;
+		enum out_format fmt;
+	} exts[] = {
+		{ ".svg", OUT_FMT_SVG },	 { ".folded", OUT_FMT_FOLDED },
+		{ ".collapsed", OUT_FMT_FOLDED }, { ".txt", OUT_FMT_FOLDED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t e = strlen(exts[i].ext);
+
+		if (n > e && !strcasecmp(path + n - e, exts[i].ext))
+			return exts[i].fmt;
+	}
+	return OUT_FMT_SVG;
+}
+
+static int write_format(const struct profile *p, struct cli_global *g, enum out_format fmt,
+			FILE *f)
+{
+	if (fmt == OUT_FMT_FOLDED)
+		return export__folded(p, f);
+	return flamegraph__write(p, &g->fg, f);
+}
+
+/* Opens the written file with xdg-open, without a shell. */
+static void open_file(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execlp("xdg-open", "xdg-open", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		pr_warn("cannot start xdg-open: %s", strerror(errno));
+		return;
+	}
+	{
+		int status;
+
+		if (waitpid(pid, &status, 0) == pid && (!WIFEXITED(status) || WEXITSTATUS(status)))
+			pr_warn("xdg-open %s failed; open the file yourself", path);
+	}
+}
+
+int cli_write_profile(const struct profile *p, struct cli_global *g)
+{
+	const char *path = g->output ? g->output : "flamegraph.svg";
+	enum out_format fmt = g->format ? g->format : format_from_path(path);
+	char *dir_copy, *tmp;
+	mode_t mask;
+	FILE *f;
+	int fd, err;
+
+	if (!strcmp(path, "-")) {
+		if (g->format == OUT_FMT_AUTO)
+			fmt = OUT_FMT_SVG;
+		err = write_format(p, g, fmt, stdout);
+		if (fflush(stdout) || ferror(stdout)) {
+			pr_err("cannot write to stdout: %s", strerror(errno));
+			return -EIO;
+		}
+		return err;
+	}
+
+	dir_copy = xstrdup(path);
+	tmp = xmalloc(strlen(path) + 32);
+	sprintf(tmp, "%s/.resq-flame-XXXXXX", dirname(dir_copy));
+	free(dir_copy);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cannot create a temporary file next to %s: %s", path, strerror(errno));
+		free(tmp);
+		return err;
+	}
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = write_format(p, g, fmt, f);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		pr_err("cannot write %s: %s", path, strerror(errno));
+		err = -EIO;
+	}
+	if (fclose(f) && !err) {
+		pr_err("cannot write %s: %s", path, strerror(errno));
+		err = -EIO;
+	}
+	if (err)
+		goto fail;
+	if (rename(tmp, path)) {
+		err = -errno;
+		pr_err("cannot rename the output into place as %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	if (g->open)
+		open_file(path);
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return err;
+}

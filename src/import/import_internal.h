@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals shared by the importers. Every parser gets a buffer that is
+ * NUL-terminated at buf[len] (import.c guarantees it), already decompressed,
+ * and adds stacks to the profile. import.c reports "no stack counts found"
+ * when a parser added no weight, so parsers need not.
+ */
+#ifndef RESQ_IMPORT_INTERNAL_H
+#define RESQ_IMPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "import.h"
+#include "profile.h"
+
+/* Lines a text parser could not read: counted, the first one remembered. */
+struct bad_lines {
+	size_t count;
+	size_t first; /* 1-based line number of the first bad line */
+};
+
+static inline void bad_lines__note(struct bad_lines *bl, size_t lineno)
+{
+	if (!bl->count++)
+		bl->first = lineno;
+}
+
+/* Warns "ignored N lines with invalid format in NAME, first at line L". */
+void bad_lines__report(const struct bad_lines *bl, const char *name);
+
+/* Per-format detection: true when @buf looks like that format. */
+bool folded__detect(const char *buf, size_t len);
+bool perf_script__detect(const char *buf, size_t len);
+
+/* Parsers: return 0, or a negative errno after logging why. */
+int folded__import(struct profile *p, const char *name, const char *buf, size_t len,
+		   const struct import_opts *o);
+int perf_script__import(struct profile *p, const char *name, const char *buf, size_t len,
+			const struct import_opts *o);
+
+#endif

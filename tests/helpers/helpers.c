@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Test helpers shared by every test file.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "xalloc.h"
+
+const char *th_bin(void)
+{
+	const char *b = getenv("RESQ_BIN");
+
+	return b && *b ? b : RESQ_BUILDDIR "/resq-flame";
+}
+
+const char *th_srcdir(void)
+{
+	return RESQ_SRCDIR;
+}
+
+const char *th_corpus(void)
+{
+	return RESQ_SRCDIR "/../shared/corpus/flamegraph-tests";
+}
+
+char *th_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *t = xmalloc(4096);
+
+	snprintf(t, 4096, "%s/resq-test-XXXXXX", base && *base ? base : "/tmp");
+	cr_assert_not_null(mkdtemp(t), "mkdtemp: %s", strerror(errno));
+	return t;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void th_rmtree(const char *dir)
+{
+	if (dir)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *th_path(const char *dir, const char *name)
+{
+	char *p = xmalloc(strlen(dir) + strlen(name) + 2);
+
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+char *th_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, used = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - used < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = fread(buf + used, 1, cap - used, f);
+		used += n;
+	} while (n > 0);
+	fclose(f);
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	return buf;
+}
+
+void th_write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f, "cannot write %s: %s", path, strerror(errno));
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+bool th_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+struct th_result th_run(const char *const argv[], const char *in, size_t in_len, int timeout_s)
+{
+	struct th_result r = { .status = -1 };
+	char *dir = th_tmpdir();
+	char *in_path = th_path(dir, "stdin"), *out_path = th_path(dir, "stdout");
+	char *err_path = th_path(dir, "stderr");
+	time_t deadline;
+	pid_t pid;
+	int status;
+
+	if (in)
+		th_write_file(in_path, in, in_len);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fi = open(in ? in_path : "/dev/null", O_RDONLY);
+		int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fi < 0 || fo < 0 || fe < 0)
+			_exit(126);
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		setpgid(0, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	deadline = time(NULL) + timeout_s;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (time(NULL) > deadline) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			cr_log_error("%s timed out after %d s", argv[0], timeout_s);
+			break;
+		}
+		usleep(5000);
+	}
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r.out = th_read_file(out_path, &r.out_len);
+	r.err = th_read_file(err_path, &r.err_len);
+	if (!r.out)
+		r.out = xstrdup("");
+	if (!r.err)
+		r.err = xstrdup("");
+	th_rmtree(dir);
+	free(in_path);
+	free(out_path);
+	free(err_path);
+	free(dir);
+	return r;
+}
+
+void th_result_free(struct th_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+char *th_folded(const struct profile *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(export__folded(p, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *th_sorted_lines(const char *text, bool drop_quotes)
+{
+	size_t n = 0, alloc = 0, i, total = 0;
+	char **lines = NULL, *copy = xstrdup(text), *save = NULL, *tok, *res, *w;
+
+	for (tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
+		size_t l = strlen(tok);
+
+		if (l && tok[l - 1] == '\r')
+			tok[--l] = '\0';
+		if (drop_quotes) {
+			char *s = tok, *d = tok;
+
+			for (; *s; s++)
+				if (*s != '"')
+					*d++ = *s;
+			*d = '\0';
+		}
+		if (!*tok)
+			continue;
+		ALLOC_GROW(lines, n + 1, alloc);
+		lines[n++] = tok;
+		total += strlen(tok) + 1;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_str);
+	res = w = xmalloc(total + 1);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(lines[i]);
+
+		memcpy(w, lines[i], l);
+		w += l;
+		*w++ = '\n';
+	}
+	*w = '\0';
+	free(lines);
+	free(copy);
+	return res;
+}

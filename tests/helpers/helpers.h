@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test helpers: temporary directories, running the real binary with captured
+ * output, reading files, and folded text of a profile.
+ */
+#ifndef RESQ_TEST_HELPERS_H
+#define RESQ_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profile.h"
+
+struct th_result {
+	int status;   /* exit code, or 128+signal when killed */
+	char *out;    /* captured stdout, NUL-terminated */
+	size_t out_len;
+	char *err;    /* captured stderr, NUL-terminated */
+	size_t err_len;
+};
+
+/* Path of the program under test (RESQ_BIN, else the build's). */
+const char *th_bin(void);
+/* Path of the repository (compile-time RESQ_SRCDIR). */
+const char *th_srcdir(void);
+/* Path of the shared corpus: RESQ_SRCDIR/../shared/corpus/flamegraph-tests. */
+const char *th_corpus(void);
+
+/* Creates a fresh directory under $TMPDIR; caller frees. */
+char *th_tmpdir(void);
+/* Removes @dir and everything below it. */
+void th_rmtree(const char *dir);
+/* Joins @dir and @name into a malloc'd path. */
+char *th_path(const char *dir, const char *name);
+
+/* Reads a whole file (NUL-terminated); NULL when it cannot be read. */
+char *th_read_file(const char *path, size_t *len);
+/* Writes @len bytes to @path; aborts the test on failure. */
+void th_write_file(const char *path, const char *data, size_t len);
+bool th_exists(const char *path);
+
+/*
+ * Runs @argv (argv[0] searched in PATH unless it has a '/') with @in as
+ * stdin (NULL: /dev/null), capturing stdout and stderr. Kills it after
+ * @timeout_s seconds. Returns the result; free with th_result_free().
+ */
+struct th_result th_run(const char *const argv[], const char *in, size_t in_len, int timeout_s);
+void th_result_free(struct th_result *r);
+
+/* Folded text of @p (export__folded); caller frees. */
+char *th_folded(const struct profile *p);
+
+/* Sorts the lines of @text in place-copy and returns them joined; caller frees. */
+char *th_sorted_lines(const char *text, bool drop_quotes);
+
+#endif

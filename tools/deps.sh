@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs every build and test dependency of resq-flame by Debian package
+# name, plus the npm packages of the browser test. Idempotent: a package
+# that is already installed is not touched. Must run as root on Debian 12.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# Build: compiler toolchain, libraries found through pkg-config.
+# Test: Criterion, Chromium for the SVG browser test, xmllint for XML checks.
+pkgs=(
+	build-essential pkg-config clang
+	zlib1g-dev libncurses-dev
+	libdw-dev libelf-dev libbpf-dev bpftool
+	libjson-c-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
+	libiberty-dev
+	libcriterion-dev
+	libxml2-utils
+	chromium
+)
+# The image ships Node 20 with its own npm (nodesource), which conflicts with
+# Debian's npm package: only a machine without node gets Debian's pair.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing Debian packages: ${missing[*]}" >&2
+		echo "deps.sh: run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core drives the system Chromium; it never downloads a browser.
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+	echo "deps.sh: installing npm packages for tests/browser"
+	(cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi
