@@ -65,6 +65,22 @@ endif
 endef
 $(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
 
+# The same for a library without a pkg-config file: probe its header with
+# the compiler; (5) is what to link.
+define feature_header
+ifeq ($$(NO_$(1)),1)
+HAVE_$(1) := 0
+else ifeq ($$(shell $$(CC) -E -include $(2) -x c /dev/null >/dev/null 2>&1 && echo y),y)
+HAVE_$(1) := 1
+BASE_CFLAGS += -DHAVE_$(1)=1
+LDLIBS += $(5)
+else
+HAVE_$(1) := 0
+$$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
+endif
+endef
+$(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,demangling of mangled Rust symbols,-liberty))
+
 ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 
@@ -128,6 +144,7 @@ deps:
 	@tools/deps.sh
 
 test-run: $(PROG) $(RUNNER) $(WORKLOADS)
+	@tools/check-layering.sh
 	@test -n '$(CRITERION_LIBS)' || { echo 'criterion not found: install libcriterion-dev' >&2; exit 1; }
 	$(Q)RESQ_BIN=$(abspath $(PROG)) RESQ_BLESS=$(BLESS) $(RUNNER) $(TEST_ARGS)
 
@@ -143,7 +160,7 @@ install: $(PROG)
 	install -D -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/resq-flame
 
 format:
-	clang-format -i $(sort $(wildcard include/*.h src/*/*.c src/*/*.h tests/*.c tests/helpers/*.[ch]))
+	@tools/format.sh
 
 clean:
 	rm -rf build

@@ -4,6 +4,7 @@
  * exit codes, error messages, atomic output, several inputs, help.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
