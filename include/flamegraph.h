@@ -41,8 +41,11 @@ struct fg_opts {
 };
 
 /*
- * Writes the SVG of @p to @out. Returns 0, -ENODATA when @p has no samples
- * (a small SVG saying so is still written), or -EIO on a write error.
+ * Writes the SVG of @p to @out. Returns 0; -ENODATA when @p has no samples
+ * (a small SVG saying so is still written); -EINVAL, with nothing written,
+ * for an unknown palette or background, a bad colour string, a negative
+ * factor, a too small width or a malformed palette file; -EIO on a write
+ * error; or an errno from reading or updating the palette file.
  */
 int flamegraph__write(const struct profile *p, const struct fg_opts *o, FILE *out);
 
