@@ -6,7 +6,7 @@
 #
 #   make            build build/resq-flame
 #   make test       install missing dependencies, build, run every test
-#   make demo       write flamegraph.svg from a bundled capture
+#   make demo       record the bundled demo workload into flamegraph.svg
 #   make bench      benchmarks against the peer tools (not a test)
 #   make install PREFIX=/usr/local
 #   knobs: V=1 SANITIZE=1 BLESS=1 (with make test/check)
@@ -64,6 +64,7 @@ $$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
 endif
 endef
 $(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
+$(eval $(call feature,LIBDW,libdw libelf,libdw-dev libelf-dev,user-space symbols with inlines and source lines))
 
 # The same for a library without a pkg-config file: probe its header with
 # the compiler; (5) is what to link.
@@ -79,7 +80,7 @@ HAVE_$(1) := 0
 $$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
 endif
 endef
-$(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,demangling of mangled Rust symbols,-liberty))
+$(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,C++ and Rust demangling,-liberty))
 
 ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
@@ -93,7 +94,9 @@ MAIN_OBJ := $(BUILD)/src/cli/main.o
 TEST_SRCS := $(sort $(wildcard tests/test_*.c tests/helpers/*.c))
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
-WORKLOADS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%)
+WORKLOAD_CXX_SRCS := $(sort $(wildcard tests/workloads/*.cpp))
+WORKLOADS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%) \
+	$(WORKLOAD_CXX_SRCS:tests/workloads/%.cpp=$(BUILD)/workloads/%)
 
 PROG := $(BUILD)/resq-flame
 LIBCORE := $(BUILD)/libcore.a
@@ -122,7 +125,8 @@ $(LIBCORE): $(LIB_OBJS)
 $(PROG): $(MAIN_OBJ) $(LIBCORE)
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(RUNNER): $(TEST_OBJS) $(LIBCORE)
+# Tests run the workloads (symbolization fixtures, record targets).
+$(RUNNER): $(TEST_OBJS) $(LIBCORE) | $(WORKLOADS)
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
 
 # Workloads are profiled, not sanitized. They keep frame pointers in every
@@ -134,6 +138,10 @@ WORKLOAD_CFLAGS := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)$(WORKLOAD_CC) $(WORKLOAD_CFLAGS) -o $@ $< -lm -pthread
+WORKLOAD_CXX ?= clang++
+$(BUILD)/workloads/%: tests/workloads/%.cpp
+	@mkdir -p $(dir $@)
+	$(call msg,CXX,$<)$(WORKLOAD_CXX) $(WORKLOAD_CFLAGS) -o $@ $< -lm -pthread
 
 # `make test` first installs what is missing, then re-reads this Makefile so
 # that pkg-config sees the new libraries.
@@ -148,13 +156,27 @@ test-run: $(PROG) $(RUNNER) $(WORKLOADS)
 	@test -n '$(CRITERION_LIBS)' || { echo 'criterion not found: install libcriterion-dev' >&2; exit 1; }
 	$(Q)RESQ_BIN=$(abspath $(PROG)) RESQ_BLESS=$(BLESS) $(RUNNER) $(TEST_ARGS)
 
-demo: $(PROG)
-	$(PROG) render tests/data/demo/demo.perf.gz -o flamegraph.svg \
-		--title 'resq-flame demo: perf record -g of tests/workloads/demo.c'
-	@echo 'wrote flamegraph.svg: open it in a browser'
+# Records the bundled workload; falls back to the bundled capture (recorded
+# with perf from the same workload) only when recording fails, e.g. when
+# perf_event_open is refused.
+demo: $(PROG) $(BUILD)/workloads/demo
+	@if $(PROG) record -F 999 -o flamegraph.svg \
+		--title 'resq-flame demo: record of tests/workloads/demo.c' -- $(BUILD)/workloads/demo 3; then \
+		echo 'wrote flamegraph.svg from a live recording: open it in a browser'; \
+	else \
+		echo 'make demo: recording failed (see above); rendering the bundled capture tests/data/demo/demo.perf.gz instead' >&2; \
+		$(PROG) render tests/data/demo/demo.perf.gz -o flamegraph.svg \
+			--title 'resq-flame demo: perf record -g of tests/workloads/demo.c (bundled capture)' && \
+		echo 'wrote flamegraph.svg from the bundled capture: open it in a browser'; \
+	fi
 
-bench: $(PROG)
-	@tools/bench.sh $(PROG)
+# The benchmark's input generator (tools/gen_bench.c), not part of libcore.
+GEN_BENCH := $(BUILD)/tools/gen_bench
+$(GEN_BENCH): $(BUILD)/tools/gen_bench.o
+	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+bench: $(PROG) $(GEN_BENCH)
+	@tools/bench.sh $(PROG) $(GEN_BENCH)
 
 install: $(PROG)
 	install -D -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/resq-flame
@@ -165,4 +187,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/tools/gen_bench.d
