@@ -13,6 +13,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 CC ?= cc
@@ -23,7 +24,13 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer targets: clang, ASan + UBSan, their own build directory.
+CC := clang
+BUILD ?= build/fuzz
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 else
@@ -107,7 +114,7 @@ FLAGS_STAMP := $(BUILD)/.flags
 FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)
 $(shell mkdir -p $(BUILD) && (printf '%s\n' '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP)))
 
-.PHONY: all test check test-run deps demo bench install clean format fuzz
+.PHONY: all test check test-run deps demo bench install clean format fuzz fuzz-build
 all: $(PROG)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP)
@@ -177,6 +184,16 @@ $(GEN_BENCH): $(BUILD)/tools/gen_bench.o
 
 bench: $(PROG) $(GEN_BENCH)
 	@tools/bench.sh $(PROG) $(GEN_BENCH)
+
+# make fuzz FUZZ_SECONDS=60: build every tests/fuzz/fuzz_*.c and run each.
+FUZZ_SECONDS ?= 60
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBCORE)
+	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzz-build: $(FUZZ_BINS)
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@tools/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
 install: $(PROG)
 	install -D -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/resq-flame

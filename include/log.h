@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 enum log_level {
+	LOG_SILENT = -1, /* nothing at all (fuzzers) */
 	LOG_ERROR = 0,
 	LOG_WARN = 1,
 	LOG_INFO = 2,

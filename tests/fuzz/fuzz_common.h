@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared body of the import fuzzers: parse the input as one format with
+ * option sets chosen by the first byte, then render the result as folded
+ * text and SVG so that the outputs see whatever the parser produced.
+ */
+#ifndef RESQ_FUZZ_COMMON_H
+#define RESQ_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "export.h"
+#include "flamegraph.h"
+#include "import.h"
+#include "log.h"
+#include "profile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static inline int fuzz_import(enum profile_format fmt, const uint8_t *data, size_t size)
+{
+	struct import_opts o = { .format = fmt };
+	struct profile *p = profile__new();
+	FILE *null = fopen("/dev/null", "w");
+	uint8_t sel = size ? data[0] : 0;
+
+	log__set_level(LOG_SILENT);
+	o.pid = sel & 1;
+	o.tid = sel & 2;
+	o.kernel = sel & 4;
+	o.jit = sel & 8;
+	o.addrs = sel & 16;
+	o.no_demangle = sel & 32;
+	o.no_inline = sel & 64;
+	profile__set_chart_mode(p, sel & 128);
+	if (!import__buffer(p, "fuzz", (const char *)data, size, &o) && null) {
+		struct fg_opts fg = { .inverted = sel & 1, .colors = (sel & 2) ? "kind" : NULL };
+
+		export__folded(p, null);
+		flamegraph__write(p, &fg, null);
+	}
+	if (null)
+		fclose(null);
+	profile__free(p);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+/* libFuzzer target: the perf script importer (and the outputs after it). */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_import(PROFILE_FMT_PERF_SCRIPT, data, size);
+}
