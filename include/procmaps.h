@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Per-process mapping and name history: snapshots of /proc/PID/maps and
+ * /proc/PID/comm taken at start (the kernel reports no records for what
+ * already exists), updated from MMAP2, COMM, FORK and EXIT records.
+ * Every change carries its time, so lookups after capture see the mappings
+ * and names that were valid when a sample was taken, whatever the order in
+ * which the per-CPU rings delivered the records.
+ * Written by capture, read by unwind and symbolize.
+ */
+#ifndef RESQ_PROCMAPS_H
+#define RESQ_PROCMAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BUILD_ID_MAX 20
+
+struct mapping {
+	uint64_t start, end; /* [start, end) in the process */
+	uint64_t pgoff;      /* file offset of start */
+	const char *path;    /* borrowed from the procmaps; "[vdso]", "//anon", ... */
+	uint32_t prot;       /* PROT_* */
+	uint32_t maj, min;
+	uint64_t ino;
+	uint8_t build_id[BUILD_ID_MAX];
+	uint8_t build_id_size; /* 0 = unknown */
+};
+
+struct procmaps;
+
+struct procmaps *procmaps__new(void);
+void procmaps__free(struct procmaps *pm);
+
+/*
+ * Reads /proc/@pid/maps (executable mappings) and comm of @pid and its
+ * threads, valid from @time. Returns 0, or -ENOENT when the process is gone.
+ */
+int procmaps__snapshot(struct procmaps *pm, pid_t pid, uint64_t time);
+
+/* Record handlers; @m->path is copied. */
+void procmaps__mmap(struct procmaps *pm, pid_t pid, uint64_t time, const struct mapping *m);
+void procmaps__comm(struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time, const char *comm,
+		    bool exec);
+void procmaps__fork(struct procmaps *pm, pid_t pid, pid_t ppid, pid_t tid, uint64_t time);
+void procmaps__exit(struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time);
+
+/*
+ * The mapping of @pid holding @addr at @time. Borrowed, valid until
+ * procmaps__free(); NULL when no mapping holds @addr.
+ */
+const struct mapping *procmaps__find(const struct procmaps *pm, pid_t pid, uint64_t addr,
+				     uint64_t time);
+/* The name of @tid (else of its process @pid) at @time; NULL if unknown. */
+const char *procmaps__name(const struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Boundary types between the capture, unwind and symbolize stages.
+ * Stacks are leaf first in memory.
+ */
+#ifndef RESQ_SAMPLE_H
+#define RESQ_SAMPLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One decoded PERF_RECORD_SAMPLE, borrowed for the duration of a callback. */
+struct raw_sample {
+	uint32_t pid, tid;
+	uint32_t cpu;
+	uint64_t time;      /* ns, CLOCK_MONOTONIC */
+	uint64_t period;    /* ns for cpu-clock */
+	uint64_t ip;
+	bool user_mode;     /* sampled in user mode (PERF_RECORD_MISC_USER) */
+	/* The kernel's callchain, with PERF_CONTEXT_* markers (>= PERF_CONTEXT_MAX). */
+	const uint64_t *callchain;
+	uint32_t nr_callchain;
+	/* --call-graph dwarf: user registers (perf order) and the copied stack. */
+	uint64_t abi;       /* PERF_SAMPLE_REGS_ABI_*; 0 = no registers (kernel thread) */
+	const uint64_t *regs;
+	uint32_t nr_regs;
+	uint64_t regs_mask;
+	const uint8_t *stack;
+	uint64_t stack_size; /* valid bytes (dyn_size) */
+	uint64_t stack_requested;
+};
+
+enum frame_addr_flags {
+	FRAME_ADDR_KERNEL = 1 << 0, /* a kernel address */
+	FRAME_ADDR_RETURN = 1 << 1, /* a return address: look up addr - 1 */
+};
+
+struct frame_addr {
+	uint64_t addr;
+	uint32_t flags; /* enum frame_addr_flags */
+};
+
+/* An unwound stack, leaf first. */
+struct addr_stack {
+	struct frame_addr *frames;
+	uint32_t n, alloc;
+	bool truncated; /* the unwinder stopped before the stack's root */
+};
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Symbolization: user addresses through libdw (own sorted function tables
+ * per module, inline chains, file:line; caches keyed by build-id, path as
+ * fallback), JIT addresses through /tmp/perf-PID.map, kernel addresses
+ * through /proc/kallsyms. Each unique (module, offset) is resolved once.
+ */
+#ifndef RESQ_SYMTAB_H
+#define RESQ_SYMTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procmaps.h"
+#include "profile.h"
+
+struct symtab_opts {
+	bool no_inline;   /* one frame per address: the outermost function */
+	bool no_demangle; /* keep C++ and Rust names mangled */
+};
+
+/* One resolved frame; strings borrowed from the symtab until symtab__free(). */
+struct sym_info {
+	const char *name;   /* demangled function, or "[dso-basename]" / "[unknown]" */
+	const char *module; /* file path or "[kernel.kallsyms]"; NULL if unknown */
+	const char *file;   /* source file; NULL if unknown */
+	uint32_t line;      /* 0 if unknown */
+	enum frame_kind kind;
+};
+
+#define SYMTAB_MAX_INLINE 32
+
+struct symtab;
+
+/* Returns NULL and sets errno on failure. */
+struct symtab *symtab__new(const struct symtab_opts *o);
+void symtab__free(struct symtab *st);
+
+/*
+ * Resolves user address @addr of @pid, inside mapping @m (NULL when none
+ * holds it), into @out: the innermost inlined function first, the
+ * containing function last (one entry with no_inline or no debug info).
+ * @is_return: @addr is a return address, looked up at @addr - 1.
+ * Returns the number of entries (>= 1: unresolved addresses give one
+ * "[dso-basename]" or "[unknown]" frame).
+ */
+int symtab__resolve_user(struct symtab *st, pid_t pid, const struct mapping *m, uint64_t addr,
+			 bool is_return, struct sym_info out[SYMTAB_MAX_INLINE]);
+
+/* Resolves a kernel address (kallsyms); returns 1 (or "[unknown]" in *out). */
+int symtab__resolve_kernel(struct symtab *st, uint64_t addr, bool is_return, struct sym_info *out);
+
+/* Re-reads /proc/kallsyms (after BPF programs were loaded). */
+int symtab__reload_kernel(struct symtab *st);
+
+struct symtab_stats {
+	uint64_t lookups, cache_hits, unresolved;
+};
+void symtab__stats(const struct symtab *st, struct symtab_stats *out);
+
+#endif

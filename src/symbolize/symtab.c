@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The symtab: turns raw addresses into function names after capture.
+ *
+ * User addresses go through the mapping that held them: file-backed
+ * mappings lead to an ELF module (elfsyms.c). A mapping is known by its
+ * build-id when it has one (MMAP2 records), else by path, device and inode
+ * (/proc/PID/maps snapshots); modules are shared by build-id, so that both
+ * kinds of mapping of one file share one Dwfl (loading libc's debug info
+ * costs 50-90 ms). The address becomes a file offset, then an ELF virtual
+ * address, and each unique (module, vaddr) is resolved once and kept in a
+ * result cache. Anonymous memory (and files that are no readable ELF) is
+ * looked up in the process's perf map: JIT code. The vdso is not a file:
+ * our own process's image stands in for it, the kernel being the same.
+ * Kernel addresses go through kallsyms (ksyms.c), read on first use.
+ *
+ * Not thread-safe: one symtab per thread, or a lock around it.
+ *
+ * Every string handed out stays valid until symtab__free(): names come from
+ * the modules (kept open), from perf maps and kallsyms tables (kept when
+ * re-read), or from an intern table here.
+ */
+#include "symtab.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hashmap.h"
+#include "log.h"
+#include "xalloc.h"
+#include "symbolize_internal.h"
+
+#define KERNEL_MODULE  "[kernel.kallsyms]"
+#define UNKNOWN_NAME   "[unknown]"
+#define DELETED_SUFFIX " (deleted)"
+
+/* A mapping identity: build-id when known, else path + device + inode. */
+struct map_key {
+	uint8_t build_id[BUILD_ID_MAX];
+	uint8_t build_id_size;
+	bool vdso;
+	uint32_t maj, min;
+	uint64_t ino;
+	const char *path; /* the mapping's path, as seen */
+	uint32_t next;	  /* next key with the same hash, + 1 */
+	uint32_t module;
+};
+
+/* One file's symbols. */
+struct module {
+	uint8_t build_id[BUILD_ID_MAX];
+	uint8_t build_id_size;
+	uint32_t next_bid;    /* next module with the same build-id hash, + 1 */
+	const char *path;     /* without " (deleted)": the frames' module */
+	const char *fallback; /* "[basename]" */
+	struct elfmod *em;    /* NULL: no ELF could be opened */
+};
+
+struct result {
+	uint64_t vaddr;
+	uint32_t module;
+	uint32_t next;	/* next result with the same hash, + 1 */
+	uint32_t first; /* index in frames */
+	uint8_t n;
+	bool unresolved;
+};
+
+struct interned {
+	char *s;
+	size_t len;
+	uint32_t next;
+};
+
+struct symtab {
+	struct symtab_opts opts;
+
+	struct hashmap *str_index; /* hash -> index + 1 in strs */
+	struct interned *strs;
+	size_t nstrs, strs_alloc;
+
+	struct hashmap *key_index; /* hash -> index + 1 in keys */
+	struct map_key *keys;
+	size_t nkeys, keys_alloc;
+	struct hashmap *bid_index; /* build-id hash -> index + 1 in modules */
+	struct module *modules;
+	size_t nmodules, modules_alloc;
+
+	struct hashmap *result_index; /* hash(module, vaddr) -> index + 1 in results */
+	struct result *results;
+	size_t nresults, results_alloc;
+	struct sym_info *frames;
+	size_t nframes, frames_alloc;
+
+	struct ksyms *ksyms;
+	bool ksyms_tried;
+	struct ksyms **old_ksyms; /* replaced by a reload; names may be borrowed */
+	size_t nold_ksyms, old_ksyms_alloc;
+
+	struct perfmaps *perfmaps;
+	struct symtab_stats stats;
+};
+
+static const char *intern(struct symtab *st, const char *s, size_t len)
+{
+	uint64_t h = hash_bytes(s, len), v;
+	struct interned *e;
+
+	if (hashmap__get(st->str_index, h, &v)) {
+		for (e = &st->strs[v - 1];; e = &st->strs[e->next - 1]) {
+			if (e->len == len && !memcmp(e->s, s, len))
+				return e->s;
+			if (!e->next)
+				break;
+		}
+	} else {
+		v = 0;
+	}
+	ALLOC_GROW(st->strs, st->nstrs + 1, st->strs_alloc);
+	e = &st->strs[st->nstrs++];
+	e->s = xstrndup(s, len);
+	e->len = len;
+	e->next = (uint32_t)v;
+	hashmap__put(st->str_index, h, st->nstrs);
+	return e->s;
+}
+
+static const char *intern_fmt(struct symtab *st, const char *pre, const char *s, size_t len,
+			      const char *post)
+{
+	size_t a = strlen(pre), b = strlen(post);
+	char *buf = xmalloc(a + len + b + 1);
+	const char *r;
+
+	memcpy(buf, pre, a);
+	memcpy(buf + a, s, len);
+	memcpy(buf + a + len, post, b + 1);
+	r = intern(st, buf, a + len + b);
+	free(buf);
+	return r;
+}
+
+static size_t path_len_undeleted(const char *path)
+{
+	size_t len = strlen(path), sl = strlen(DELETED_SUFFIX);
+
+	if (len > sl && !strcmp(path + len - sl, DELETED_SUFFIX))
+		return len - sl;
+	return len;
+}
+
+static bool is_vdso(const struct mapping *m)
+{
+	return m->path && !strcmp(m->path, "[vdso]");
+}
+
+static bool is_file(const struct mapping *m)
+{
+	return m->path && m->path[0] == '/' && m->path[1] != '/';
+}
+
+static uint64_t key_hash(const struct mapping *m)
+{
+	if (is_vdso(m))
+		return hash_u64(1);
+	if (m->build_id_size)
+		return hash_bytes(m->build_id, m->build_id_size);
+	return hash_bytes(m->path, strlen(m->path)) ^
+	       hash_u64(m->ino ^ ((uint64_t)m->maj << 44) ^ ((uint64_t)m->min << 24));
+}
+
+static bool key_match(const struct map_key *k, const struct mapping *m)
+{
+	if (is_vdso(m) || k->vdso)
+		return is_vdso(m) && k->vdso;
+	if (m->build_id_size)
+		return k->build_id_size == m->build_id_size &&
+		       !memcmp(k->build_id, m->build_id, m->build_id_size);
+	return !k->build_id_size && k->ino == m->ino && k->maj == m->maj && k->min == m->min &&
+	       !strcmp(k->path, m->path);
+}
+
+/* The module holding build-id @bid, or -1. */
+static int64_t module_by_build_id(const struct symtab *st, const uint8_t *bid, size_t size)
+{
+	const struct module *mod;
+	uint64_t v;
+
+	if (!size || !hashmap__get(st->bid_index, hash_bytes(bid, size), &v))
+		return -1;
+	for (mod = &st->modules[v - 1];; mod = &st->modules[mod->next_bid - 1]) {
+		if (mod->build_id_size == size && !memcmp(mod->build_id, bid, size))
+			return mod - st->modules;
+		if (!mod->next_bid)
+			return -1;
+	}
+}
+
+static uint32_t add_module(struct symtab *st, const char *path, size_t len, struct elfmod *em,
+			   const uint8_t *bid, size_t bid_size)
+{
+	struct module *mod;
+	const char *base;
+	uint64_t h, v;
+
+	ALLOC_GROW(st->modules, st->nmodules + 1, st->modules_alloc);
+	mod = &st->modules[st->nmodules++];
+	memset(mod, 0, sizeof(*mod));
+	mod->em = em;
+	mod->path = intern(st, path, len);
+	if (path[0] == '[') {
+		mod->fallback = mod->path;
+	} else {
+		base = memrchr(mod->path, '/', len);
+		base = base ? base + 1 : mod->path;
+		mod->fallback = intern_fmt(st, "[", base, mod->path + len - base, "]");
+	}
+	/* Only modules with symbols are shared: a failed open is retried elsewhere. */
+	if (em && bid_size && bid_size <= BUILD_ID_MAX) {
+		memcpy(mod->build_id, bid, bid_size);
+		mod->build_id_size = (uint8_t)bid_size;
+		h = hash_bytes(bid, bid_size);
+		mod->next_bid = hashmap__get(st->bid_index, h, &v) ? (uint32_t)v : 0;
+		hashmap__put(st->bid_index, h, st->nmodules);
+	}
+	return st->nmodules - 1;
+}
+
+/* Opens @m's file: in the process's root first, then by path. */
+static struct elfmod *open_file(struct symtab *st, pid_t pid, const struct mapping *m,
+				const char *path)
+{
+	bool deleted = path_len_undeleted(m->path) != strlen(m->path);
+	struct elfmod *em = NULL;
+	const char *cands[2];
+	char root[PATH_MAX + 32];
+	struct stat sb;
+	int nc = 0, i, fd;
+
+	if (pid > 0 &&
+	    snprintf(root, sizeof(root), "/proc/%d/root%s", (int)pid, path) < (int)sizeof(root))
+		cands[nc++] = root;
+	cands[nc++] = path;
+	for (i = 0; i < nc && !em; i++) {
+		fd = open(cands[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A deleted file's path may now hold another file: check the inode. */
+		if (deleted && !m->build_id_size && m->ino &&
+		    (fstat(fd, &sb) < 0 || sb.st_ino != m->ino)) {
+			close(fd);
+			continue;
+		}
+		em = elfmod__open(cands[i], fd, m->build_id, m->build_id_size,
+				  !st->opts.no_demangle);
+		if (!em && errno == EOPNOTSUPP)
+			break;
+	}
+	if (!em)
+		pr_debug("%s: no symbols", m->path);
+	return em;
+}
+
+/* The module of file-backed or vdso mapping @m, opened on first sight. */
+static uint32_t module_get(struct symtab *st, pid_t pid, const struct mapping *m)
+{
+	uint64_t h = key_hash(m), v;
+	const uint8_t *bid = m->build_id;
+	size_t len, bid_size = m->build_id_size;
+	struct elfmod *em = NULL;
+	struct map_key *k;
+	int64_t found;
+	char *path;
+	int fd;
+
+	if (hashmap__get(st->key_index, h, &v)) {
+		for (k = &st->keys[v - 1];; k = &st->keys[k->next - 1]) {
+			if (key_match(k, m))
+				return k->module;
+			if (!k->next)
+				break;
+		}
+	} else {
+		v = 0;
+	}
+	ALLOC_GROW(st->keys, st->nkeys + 1, st->keys_alloc);
+	k = &st->keys[st->nkeys++];
+	memset(k, 0, sizeof(*k));
+	k->vdso = is_vdso(m);
+	if (!k->vdso && bid_size) {
+		k->build_id_size = bid_size > BUILD_ID_MAX ? BUILD_ID_MAX : (uint8_t)bid_size;
+		memcpy(k->build_id, bid, k->build_id_size);
+	}
+	k->maj = m->maj;
+	k->min = m->min;
+	k->ino = m->ino;
+	k->path = intern(st, m->path, strlen(m->path));
+	k->next = (uint32_t)v;
+	hashmap__put(st->key_index, h, st->nkeys);
+
+	if (k->vdso) {
+		fd = vdso__memfd();
+		if (fd >= 0)
+			em = elfmod__open("[vdso]", fd, NULL, 0, !st->opts.no_demangle);
+		else
+			pr_debug("vdso image: %s", strerror(-fd));
+		k->module = add_module(st, "[vdso]", 6, em, NULL, 0);
+		return k->module;
+	}
+	found = module_by_build_id(st, bid, bid_size);
+	if (found >= 0) {
+		k->module = (uint32_t)found;
+		return k->module;
+	}
+	len = path_len_undeleted(m->path);
+	path = xstrndup(m->path, len);
+	em = open_file(st, pid, m, path);
+	if (em && !bid_size) {
+		/* Known by path: the same file may already be open by build-id. */
+		bid_size = elfmod__build_id(em, &bid);
+		found = module_by_build_id(st, bid, bid_size);
+		if (found >= 0) {
+			elfmod__free(em);
+			free(path);
+			k->module = (uint32_t)found;
+			return k->module;
+		}
+	}
+	k->module = add_module(st, path, len, em, bid, bid_size);
+	free(path);
+	return k->module;
+}
+
+/* The frame of an address nothing resolves. */
+static int unresolved(struct symtab *st, const struct mapping *m, const struct module *mod,
+		      struct sym_info *out)
+{
+	st->stats.unresolved++;
+	if (mod) {
+		out[0] = (struct sym_info){
+			.name = mod->fallback, .module = mod->path, .kind = FRAME_KIND_NATIVE};
+	} else if (m && m->path && m->path[0] == '[') {
+		/* [heap], [stack], [anon:name]: the name says what it is. */
+		const char *p = intern(st, m->path, strlen(m->path));
+
+		out[0] = (struct sym_info){.name = p, .module = p, .kind = FRAME_KIND_UNKNOWN};
+	} else {
+		out[0] = (struct sym_info){.name = UNKNOWN_NAME, .kind = FRAME_KIND_UNKNOWN};
+	}
+	return 1;
+}
+
+static uint64_t result_hash(uint32_t module, uint64_t vaddr)
+{
+	return hash_u64(vaddr ^ hash_u64((uint64_t)module + 1));
+}
+
+static int copy_result(struct symtab *st, const struct result *r, struct sym_info *out)
+{
+	memcpy(out, &st->frames[r->first], r->n * sizeof(*out));
+	if (r->unresolved)
+		st->stats.unresolved++;
+	return r->n;
+}
+
+static int resolve_cached(struct symtab *st, uint32_t mi, uint64_t vaddr, struct sym_info *out)
+{
+	uint64_t h = result_hash(mi, vaddr), v;
+	struct module *mod = &st->modules[mi];
+	struct sym_info tmp[SYMTAB_MAX_INLINE];
+	struct result *r;
+	int n, i;
+
+	if (hashmap__get(st->result_index, h, &v)) {
+		for (r = &st->results[v - 1];; r = &st->results[r->next - 1]) {
+			if (r->vaddr == vaddr && r->module == mi) {
+				st->stats.cache_hits++;
+				return copy_result(st, r, out);
+			}
+			if (!r->next)
+				break;
+		}
+	} else {
+		v = 0;
+	}
+
+	n = elfmod__resolve(mod->em, vaddr, !st->opts.no_inline, tmp, SYMTAB_MAX_INLINE);
+	ALLOC_GROW(st->results, st->nresults + 1, st->results_alloc);
+	r = &st->results[st->nresults++];
+	*r = (struct result){.vaddr = vaddr, .module = mi, .next = (uint32_t)v};
+	if (n <= 0) {
+		tmp[0] = (struct sym_info){.name = mod->fallback, .kind = FRAME_KIND_NATIVE};
+		r->unresolved = true;
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		tmp[i].module = mod->path;
+	ALLOC_GROW(st->frames, st->nframes + n, st->frames_alloc);
+	memcpy(&st->frames[st->nframes], tmp, n * sizeof(*tmp));
+	r->first = (uint32_t)st->nframes;
+	r->n = (uint8_t)n;
+	st->nframes += n;
+	hashmap__put(st->result_index, h, st->nresults);
+	return copy_result(st, r, out);
+}
+
+struct symtab *symtab__new(const struct symtab_opts *o)
+{
+	struct symtab *st = xcalloc(1, sizeof(*st));
+
+	if (o)
+		st->opts = *o;
+	st->str_index = hashmap__new();
+	st->key_index = hashmap__new();
+	st->bid_index = hashmap__new();
+	st->result_index = hashmap__new();
+	st->perfmaps = perfmaps__new();
+	return st;
+}
+
+void symtab__free(struct symtab *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->nmodules; i++)
+		elfmod__free(st->modules[i].em);
+	free(st->modules);
+	free(st->keys);
+	for (i = 0; i < st->nstrs; i++)
+		free(st->strs[i].s);
+	free(st->strs);
+	free(st->results);
+	free(st->frames);
+	ksyms__free(st->ksyms);
+	for (i = 0; i < st->nold_ksyms; i++)
+		ksyms__free(st->old_ksyms[i]);
+	free(st->old_ksyms);
+	perfmaps__free(st->perfmaps);
+	hashmap__free(st->str_index);
+	hashmap__free(st->key_index);
+	hashmap__free(st->bid_index);
+	hashmap__free(st->result_index);
+	free(st);
+}
+
+int symtab__resolve_user(struct symtab *st, pid_t pid, const struct mapping *m, uint64_t addr,
+			 bool is_return, struct sym_info out[SYMTAB_MAX_INLINE])
+{
+	uint64_t a = is_return ? addr - 1 : addr, vaddr;
+	const struct perfmap_entry *je;
+	const char *map_path;
+	struct module *mod = NULL;
+	uint32_t mi;
+
+	st->stats.lookups++;
+	if (m && (is_file(m) || is_vdso(m))) {
+		mi = module_get(st, pid, m);
+		mod = &st->modules[mi];
+		if (mod->em) {
+			if (a >= m->start &&
+			    elfmod__vaddr(mod->em, a - m->start + m->pgoff, &vaddr) == 0)
+				return resolve_cached(st, mi, vaddr, out);
+			return unresolved(st, m, mod, out);
+		}
+	}
+	/* Anonymous memory, or a file that is no ELF we can read: JIT code? */
+	je = perfmaps__find(st->perfmaps, pid, a, &map_path);
+	if (je) {
+		out[0] = (struct sym_info){
+			.name = je->name, .module = map_path, .kind = FRAME_KIND_JIT};
+		return 1;
+	}
+	return unresolved(st, m, mod, out);
+}
+
+static struct ksyms *kernel_syms(struct symtab *st)
+{
+	if (!st->ksyms && !st->ksyms_tried) {
+		st->ksyms_tried = true;
+		st->ksyms = ksyms__load("/proc/kallsyms");
+		if (!st->ksyms && errno == EPERM)
+			pr_warn("/proc/kallsyms hides kernel addresses: kernel frames stay "
+				"unresolved; run as root or set kernel.kptr_restrict=0");
+		else if (!st->ksyms)
+			pr_warn("reading /proc/kallsyms: %s; kernel frames stay unresolved",
+				strerror(errno));
+	}
+	return st->ksyms;
+}
+
+int symtab__resolve_kernel(struct symtab *st, uint64_t addr, bool is_return, struct sym_info *out)
+{
+	const struct ksym *k = NULL;
+	struct ksyms *ks;
+
+	st->stats.lookups++;
+	ks = kernel_syms(st);
+	if (ks)
+		k = ksyms__find(ks, is_return ? addr - 1 : addr);
+	if (!k) {
+		st->stats.unresolved++;
+		*out = (struct sym_info){
+			.name = UNKNOWN_NAME, .module = KERNEL_MODULE, .kind = FRAME_KIND_KERNEL};
+		return 1;
+	}
+	*out = (struct sym_info){.name = k->name,
+				 .module = k->module ? k->module : KERNEL_MODULE,
+				 .kind = FRAME_KIND_KERNEL};
+	return 1;
+}
+
+int symtab__reload_kernel(struct symtab *st)
+{
+	struct ksyms *ks = ksyms__load("/proc/kallsyms");
+
+	if (!ks)
+		return -errno;
+	if (st->ksyms) {
+		ALLOC_GROW(st->old_ksyms, st->nold_ksyms + 1, st->old_ksyms_alloc);
+		st->old_ksyms[st->nold_ksyms++] = st->ksyms;
+	}
+	st->ksyms = ks;
+	st->ksyms_tried = true;
+	return 0;
+}
+
+void symtab__stats(const struct symtab *st, struct symtab_stats *out)
+{
+	*out = st->stats;
+}
