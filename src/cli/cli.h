@@ -92,5 +92,6 @@ struct cli_command {
 };
 
 int cmd_render(int argc, char **argv, struct cli_global *g);
+int cmd_record(int argc, char **argv, struct cli_global *g);
 
 #endif

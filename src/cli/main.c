@@ -10,6 +10,8 @@
 #include "log.h"
 
 static const struct cli_command commands[] = {
+	{ "record", "perf", "sample on-CPU stacks with perf_event_open (alias: perf)",
+	  cmd_record },
 	{ "render", NULL, "read profile files of any supported format, merge, write SVG or folded",
 	  cmd_render },
 };
@@ -33,6 +35,8 @@ static void usage(FILE *f)
 		"  -V, --version        version\n"
 		"\nexit codes: 0 success, 1 failure, 2 usage error\n"
 		"\nexamples:\n"
+		"  sudo resq-flame record -d 10 -o cpu.svg\n"
+		"  resq-flame record -F 999 -- ./myprogram --its-args\n"
 		"  perf script | resq-flame render - -o cpu.svg\n"
 		"  resq-flame render stacks.folded --title 'API server' --minwidth 0.5\n"
 		"  resq-flame render --kernel perf.txt -o - -f folded | head\n");

@@ -341,7 +341,8 @@ static void build_funcs(struct elfmod *em)
 			.bind = GELF_ST_BIND(sym.st_info),
 		};
 	}
-	qsort(em->funcs, em->nfuncs, sizeof(*em->funcs), cmp_func);
+	if (em->nfuncs > 1)
+		qsort(em->funcs, em->nfuncs, sizeof(*em->funcs), cmp_func);
 	for (i = 0, j = 0; i < em->nfuncs; i++) {
 		if (j && em->funcs[j - 1].start == em->funcs[i].start)
 			continue;
@@ -410,7 +411,8 @@ static void build_cu_ranges(struct elfmod *em)
 				.lo = lo + em->dwbias, .hi = hi + em->dwbias, .cu = cudie};
 		}
 	}
-	qsort(em->cus, em->ncus, sizeof(*em->cus), cmp_cu_range);
+	if (em->ncus > 1)
+		qsort(em->cus, em->ncus, sizeof(*em->cus), cmp_cu_range);
 }
 
 /* The CU DIE holding @pc and the bias of its DWARF addresses; NULL if none. */
@@ -511,7 +513,8 @@ static Dwarf_Die *find_subprogram(struct elfmod *em, Dwarf_Die *cudie, Dwarf_Add
 		ci = &em->cu_indexes[em->ncu_indexes++];
 		memset(ci, 0, sizeof(*ci));
 		index_scope(ci, cudie, lang_nests_functions(cudie), 0, &alloc);
-		qsort(ci->subs, ci->n, sizeof(*ci->subs), cmp_sub_range);
+		if (ci->n > 1)
+			qsort(ci->subs, ci->n, sizeof(*ci->subs), cmp_sub_range);
 		hashmap__put(em->cu_index, key, em->ncu_indexes);
 	}
 	hi = ci->n;

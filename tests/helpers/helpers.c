@@ -8,11 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,6 +169,50 @@ void th_result_free(struct th_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+void th_require_perf(bool system_wide)
+{
+	struct perf_event_attr a = {
+		.size = sizeof(a),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = 99,
+		.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_CALLCHAIN,
+		.disabled = 1,
+	};
+	const char *req = getenv("RESQ_REQUIRE_PRIV");
+	int fd, err;
+
+	fd = (int)syscall(SYS_perf_event_open, &a, system_wide ? -1 : 0, system_wide ? 0 : -1, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	err = errno;
+	if (req && !strcmp(req, "1"))
+		cr_assert_fail("perf_event_open (%s) refused: %s, and RESQ_REQUIRE_PRIV=1",
+			       system_wide ? "system-wide" : "this process", strerror(err));
+	cr_skip_test("perf_event_open (%s) refused: %s (run as root or lower "
+		     "kernel.perf_event_paranoid)",
+		     system_wide ? "system-wide" : "this process", strerror(err));
+}
+
+void th_sampling_lock(bool exclusive)
+{
+	const char *base = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/resq-flame-tests-sampling.lock",
+		 base && *base ? base : "/tmp");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) && errno == EINTR)
+		;
+	/* fd stays open: the lock is released when the test's process exits. */
 }
 
 char *th_folded(const struct profile *p)

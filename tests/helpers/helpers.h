@@ -47,6 +47,21 @@ bool th_exists(const char *path);
 struct th_result th_run(const char *const argv[], const char *in, size_t in_len, int timeout_s);
 void th_result_free(struct th_result *r);
 
+/*
+ * For tests that need perf events: opens a cpu-clock sampling event (on
+ * CPU 0 for every task when @system_wide, else on this process) and, when
+ * the kernel refuses, skips the test with the reason (cr_skip_test) -
+ * unless RESQ_REQUIRE_PRIV=1, which turns the refusal into a failure.
+ */
+void th_require_perf(bool system_wide);
+
+/*
+ * Serializes sampling tests across the runner's parallel jobs: system-wide
+ * tests take the lock exclusively, others shared. Held until the test's
+ * process exits (each Criterion test runs in its own process).
+ */
+void th_sampling_lock(bool exclusive);
+
 /* Folded text of @p (export__folded); caller frees. */
 char *th_folded(const struct profile *p);
 
