@@ -11,20 +11,8 @@
 
 #include "helpers/helpers.h"
 
-static char *dir;
 
-static void setup(void)
-{
-	dir = th_tmpdir();
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(cli, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
 static struct th_result run(const char *const *argv)
 {
@@ -75,7 +63,7 @@ Test(cli, render_perf_script_to_folded_matches_stackcollapse)
 {
 	char *in = th_path(th_corpus(), "perf-funcab-cmd-01.txt");
 	char *exp_path = th_path(th_corpus(), "results/perf-funcab-cmd-01-collapsed-kernel.txt");
-	char *out = th_path(dir, "out.folded");
+	char *out = th_path(th_dir, "out.folded");
 	const char *argv[] = { th_bin(), "render", "--kernel", in, "-o", out, NULL };
 	struct th_result r = run(argv);
 	char *got, *exp, *gs, *es;
@@ -124,7 +112,7 @@ Test(cli, svg_to_stdout_by_default_format)
 
 Test(cli, format_from_extension)
 {
-	char *in = th_path(dir, "in.folded"), *out = th_path(dir, "x.svg");
+	char *in = th_path(th_dir, "in.folded"), *out = th_path(th_dir, "x.svg");
 	const char *argv[] = { th_bin(), "render", in, "-o", out, NULL };
 	struct th_result r;
 	char *svg;
@@ -142,7 +130,7 @@ Test(cli, format_from_extension)
 
 Test(cli, empty_input_fails_and_keeps_existing_output)
 {
-	char *in = th_path(dir, "empty.txt"), *out = th_path(dir, "keep.svg");
+	char *in = th_path(th_dir, "empty.txt"), *out = th_path(th_dir, "keep.svg");
 	const char *argv[] = { th_bin(), "render", in, "-o", out, NULL };
 	struct th_result r;
 	char *after;
@@ -162,7 +150,7 @@ Test(cli, empty_input_fails_and_keeps_existing_output)
 
 Test(cli, no_output_written_when_input_invalid)
 {
-	char *in = th_path(dir, "junk.txt"), *out = th_path(dir, "none.svg");
+	char *in = th_path(th_dir, "junk.txt"), *out = th_path(th_dir, "none.svg");
 	const char *argv[] = { th_bin(), "render", in, "-o", out, NULL };
 	struct th_result r;
 
@@ -178,7 +166,7 @@ Test(cli, no_output_written_when_input_invalid)
 
 Test(cli, missing_input_file)
 {
-	char *out = th_path(dir, "none.svg");
+	char *out = th_path(th_dir, "none.svg");
 	const char *argv[] = { th_bin(), "render", "/nonexistent.folded", "-o", out, NULL };
 	struct th_result r = run(argv);
 
@@ -191,21 +179,21 @@ Test(cli, missing_input_file)
 
 Test(cli, unwritable_output_directory)
 {
-	char *in = th_path(dir, "in.folded");
-	const char *argv[] = { th_bin(), "render", in, "-o", "/nonexistent-dir/x.svg", NULL };
+	char *in = th_path(th_dir, "in.folded");
+	const char *argv[] = { th_bin(), "render", in, "-o", "/nonexistent-th_dir/x.svg", NULL };
 	struct th_result r;
 
 	th_write_file(in, "a 1\n", 4);
 	r = run(argv);
 	cr_assert_eq(r.status, 1);
-	cr_assert_not_null(strstr(r.err, "/nonexistent-dir/x.svg"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "/nonexistent-th_dir/x.svg"), "%s", r.err);
 	th_result_free(&r);
 	free(in);
 }
 
 Test(cli, output_replaced_atomically_with_no_leftovers)
 {
-	char *in = th_path(dir, "in.folded"), *out = th_path(dir, "o.folded");
+	char *in = th_path(th_dir, "in.folded"), *out = th_path(th_dir, "o.folded");
 	const char *argv[] = { th_bin(), "render", in, "-o", out, NULL };
 	struct th_result r;
 	char *got;
@@ -219,7 +207,7 @@ Test(cli, output_replaced_atomically_with_no_leftovers)
 	free(got);
 	th_result_free(&r);
 	{
-		const char *ls[] = { "sh", "-c", "ls -A \"$0\" | grep -c resq-flame-", dir, NULL };
+		const char *ls[] = { "sh", "-c", "ls -A \"$0\" | grep -c resq-flame-", th_dir, NULL };
 
 		r = run(ls);
 		cr_assert_str_eq(r.out, "0\n", "temporary files left behind");
@@ -231,7 +219,7 @@ Test(cli, output_replaced_atomically_with_no_leftovers)
 
 Test(cli, several_inputs_get_file_root_frames)
 {
-	char *a = th_path(dir, "a.folded"), *b = th_path(dir, "b.folded");
+	char *a = th_path(th_dir, "a.folded"), *b = th_path(th_dir, "b.folded");
 	const char *argv[] = { th_bin(), "render", a, b, "-o", "-", "-f", "folded", NULL };
 	const char *argv2[] = { th_bin(), "render", "--no-file-frames", a, b, "-o", "-", "-f", "folded", NULL };
 	struct th_result r;
@@ -287,7 +275,7 @@ Test(cli, global_options_before_command)
 Test(cli, gzipped_perf_script_from_corpus)
 {
 	char *in = th_path(th_corpus(), "perf-vertx-stacks-01.txt");
-	char *gz = th_path(dir, "vertx.txt.gz");
+	char *gz = th_path(th_dir, "vertx.txt.gz");
 	const char *zip[] = { "sh", "-c", "gzip -c \"$0\" > \"$1\"", in, gz, NULL };
 	const char *plain[] = { th_bin(), "render", in, "-o", "-", "-f", "folded", NULL };
 	const char *zipped[] = { th_bin(), "render", gz, "-o", "-", "-f", "folded", NULL };

@@ -19,20 +19,8 @@
 #include "helpers/helpers.h"
 #include "profile.h"
 
-static char *dir;
 
-static void setup(void)
-{
-	dir = th_tmpdir();
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(flamegraph, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(flamegraph, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
 /*
  * Adds "a;b;c" with weight @w to column @col. A frame may end in "#k"
@@ -113,7 +101,7 @@ static char *render_ok(const struct profile *p, const struct fg_opts *o)
 /* Runs xmllint on @svg; returns its exit status (0 = well-formed). */
 static int xmllint(const char *svg, const char *xpath, char **out)
 {
-	char *path = th_path(dir, "check.svg");
+	char *path = th_path(th_dir, "check.svg");
 	const char *plain[] = {"xmllint", "--noout", "--nonet", path, NULL};
 	const char *xp[] = {"xmllint", "--nonet", "--xpath", xpath, path, NULL};
 	struct th_result r;
@@ -871,7 +859,7 @@ Test(flamegraph, differential_colours_and_titles)
 Test(flamegraph, palette_file_reused_and_updated)
 {
 	struct profile *p = sample_profile();
-	char *pal = th_path(dir, "palette.map"), *text, *svg;
+	char *pal = th_path(th_dir, "palette.map"), *text, *svg;
 	struct pgraph g;
 	int err;
 
@@ -909,7 +897,7 @@ Test(flamegraph, palette_file_reused_and_updated)
 	free(svg);
 	/* No temporary files left next to it. */
 	{
-		const char *ls[] = {"ls", "-A", dir, NULL};
+		const char *ls[] = {"ls", "-A", th_dir, NULL};
 		struct th_result r = th_run(ls, NULL, 0, 10);
 
 		cr_assert_str_eq(r.out, "palette.map\n", "%s", r.out);

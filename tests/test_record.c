@@ -20,25 +20,13 @@
 #include "helpers/helpers.h"
 #include "xalloc.h"
 
-static char *dir;
-
-static void setup(void)
-{
-	dir = th_tmpdir();
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
 
 /*
  * 60 s like the other suites, and no per-test override: Criterion 2.4 leaks
  * (ASan) when a test or suite with a longer timeout runs before one with a
  * shorter timeout.
  */
-TestSuite(record, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(record, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
 static char *workload(const char *name)
 {
@@ -53,7 +41,7 @@ static char *workload(const char *name)
 static struct th_result record(char **folded, const char *const *args)
 {
 	const char *argv[64];
-	char *out = th_path(dir, "out.folded");
+	char *out = th_path(th_dir, "out.folded");
 	struct th_result r;
 	size_t n = 0;
 
@@ -210,7 +198,7 @@ Test(record, missing_pid_exits_1)
 
 Test(record, command_not_found_exits_1_and_keeps_output)
 {
-	char *out = th_path(dir, "keep.svg");
+	char *out = th_path(th_dir, "keep.svg");
 	const char *argv[] = {th_bin(), "record", "-o", out, "--", "resq-no-such-command-x", NULL};
 	struct th_result r;
 	char *after;
@@ -230,7 +218,7 @@ Test(record, command_not_found_exits_1_and_keeps_output)
 
 Test(record, no_samples_exits_1_and_keeps_output)
 {
-	char *out = th_path(dir, "keep.svg");
+	char *out = th_path(th_dir, "keep.svg");
 	const char *argv[] = {th_bin(), "record", "-o", out, "--", "true", NULL};
 	struct th_result r;
 	char *after;
@@ -601,9 +589,9 @@ Test(record, node_jit_function_names)
 
 Test(record, svg_output_and_sigint)
 {
-	char *w = workload("burner"), *out = th_path(dir, "cpu.svg"), *svg;
+	char *w = workload("burner"), *out = th_path(th_dir, "cpu.svg"), *svg;
 	const char *argv[] = {th_bin(), "record", "-d", "60", "-o", out, "--", w, "60", NULL};
-	char *err_path = th_path(dir, "err");
+	char *err_path = th_path(th_dir, "err");
 	int status, i;
 	pid_t pid;
 

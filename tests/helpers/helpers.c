@@ -61,6 +61,20 @@ void th_rmtree(const char *dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+char *th_dir;
+
+void th_dir_setup(void)
+{
+	th_dir = th_tmpdir();
+}
+
+void th_dir_teardown(void)
+{
+	th_rmtree(th_dir);
+	free(th_dir);
+	th_dir = NULL;
+}
+
 char *th_path(const char *dir, const char *name)
 {
 	char *p = xmalloc(strlen(dir) + strlen(name) + 2);

@@ -30,6 +30,15 @@ const char *th_corpus(void);
 char *th_tmpdir(void);
 /* Removes @dir and everything below it. */
 void th_rmtree(const char *dir);
+
+/*
+ * A per-test scratch directory: suites use .init = th_dir_setup and
+ * .fini = th_dir_teardown, and tests read th_dir. Each test runs in its own
+ * process, so one global is enough.
+ */
+extern char *th_dir;
+void th_dir_setup(void);
+void th_dir_teardown(void);
 /* Joins @dir and @name into a malloc'd path. */
 char *th_path(const char *dir, const char *name);
 
