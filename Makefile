@@ -89,6 +89,20 @@ endif
 endef
 $(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,C++ and Rust demangling,-liberty))
 
+# pprof input and output: protoc-c generates C from proto/profile.proto into
+# $(BUILD)/gen at build time; libprotobuf-c decodes and encodes with it.
+PROTOC_C ?= protoc-c
+ifneq ($(NO_PROTOBUF_C),1)
+ifneq ($(shell command -v $(PROTOC_C) >/dev/null 2>&1 && echo y),y)
+NO_PROTOBUF_C := 1
+$(info note: $(PROTOC_C) not found: pprof input and output disabled; install Debian package protobuf-c-compiler)
+endif
+endif
+$(eval $(call feature,PROTOBUF_C,libprotobuf-c,libprotobuf-c-dev,pprof input and output))
+ifeq ($(HAVE_PROTOBUF_C),1)
+BASE_CFLAGS += -iquote $(BUILD)/gen
+endif
+
 ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 
@@ -97,6 +111,9 @@ CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 LIB_SRCS := $(filter-out src/cli/main.c,$(sort $(wildcard src/*/*.c src/*/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+ifeq ($(HAVE_PROTOBUF_C),1)
+LIB_OBJS += $(BUILD)/gen/profile.pb-c.o
+endif
 MAIN_OBJ := $(BUILD)/src/cli/main.o
 TEST_SRCS := $(sort $(wildcard tests/test_*.c tests/helpers/*.c))
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
@@ -135,6 +152,15 @@ $(PROG): $(MAIN_OBJ) $(LIBCORE)
 # Tests run the workloads (symbolization fixtures, record targets).
 $(RUNNER): $(TEST_OBJS) $(LIBCORE) | $(WORKLOADS)
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
+# Generated protobuf code; the files that include its header wait for it.
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(dir $@)
+	$(call msg,PROTOC,$<)$(PROTOC_C) --proto_path=proto --c_out=$(BUILD)/gen $<
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(FLAGS_STAMP)
+	$(call msg,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+ifeq ($(HAVE_PROTOBUF_C),1)
+$(BUILD)/src/import/pprof.o $(BUILD)/src/render/export_pprof.o: $(BUILD)/gen/profile.pb-c.h
+endif
 
 # Workloads are profiled, not sanitized. They keep frame pointers in every
 # function: gcc 12 drops the frame setup of leaf functions even with

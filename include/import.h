@@ -21,6 +21,10 @@ enum profile_format {
 	PROFILE_FMT_UNKNOWN = 0,
 	PROFILE_FMT_FOLDED,
 	PROFILE_FMT_PERF_SCRIPT,
+	PROFILE_FMT_PPROF,
+	PROFILE_FMT_BPFTRACE,
+	PROFILE_FMT_V8_CPUPROFILE,
+	PROFILE_FMT_SPEEDSCOPE,
 	PROFILE_FMT__COUNT,
 };
 
@@ -35,6 +39,11 @@ struct import_opts {
 	bool no_demangle; /* keep Rust symbols as perf printed them */
 	bool no_inline;   /* do not split perf's a->b inline chains */
 	const char *event_filter; /* only this event; default: the first seen */
+	/* pprof: the sample type to read (by type name); default: the profile's
+	 * default_sample_type, else its last type */
+	const char *sample_type;
+	/* V8 .cpuprofile: weight by time (timeDeltas, in us) instead of samples */
+	bool time_weights;
 };
 
 /* Guesses the format of @len bytes of @buf; PROFILE_FMT_UNKNOWN if none fits. */

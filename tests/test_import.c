@@ -115,7 +115,8 @@ Test(import, unknown_format, .init = cr_redirect_stderr)
 	cr_assert_eq(import__buffer(p, "x.txt", in, strlen(in), NULL), -EINVAL);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("resq-flame: error: x.txt: unrecognised profile format: expected folded "
-				"stacks (\"a;b;c 12\") or perf script text\n");
+				"stacks (\"a;b;c 12\"), perf script text, pprof protobuf, bpftrace map "
+				"output, V8 .cpuprofile or speedscope JSON\n");
 	profile__free(p);
 }
 

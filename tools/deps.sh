@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs every build and test dependency of resq-flame by Debian package
-# name, plus the npm packages of the browser test. Idempotent: a package
+# name, plus the npm packages of the browser and format tests. Idempotent: a package
 # that is already installed is not touched. Must run as root on Debian 12.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build: compiler toolchain, libraries found through pkg-config.
-# Test: Criterion, Chromium for the SVG browser test, xmllint for XML checks.
+# Test: Criterion, Chromium for the SVG browser test, xmllint for XML checks,
+# go (go tool pprof reads our pprof output), bpftrace (re-creating captures).
 pkgs=(
 	build-essential pkg-config clang
 	zlib1g-dev libncurses-dev
@@ -18,6 +19,7 @@ pkgs=(
 	libcriterion-dev
 	libxml2-utils
 	chromium
+	golang-go bpftrace
 )
 # The image ships Node 20 with its own npm (nodesource), which conflicts with
 # Debian's npm package: only a machine without node gets Debian's pair.
@@ -47,4 +49,13 @@ fi
 if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
 	echo "deps.sh: installing npm packages for tests/browser"
 	(cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# ajv, speedscope (its file-format schema) and devtools-protocol (the
+# .cpuprofile types) check the JSON outputs in tests/formats.
+if [ ! -d "$here/tests/formats/node_modules/ajv" ] ||
+	[ ! -d "$here/tests/formats/node_modules/speedscope" ] ||
+	[ ! -d "$here/tests/formats/node_modules/devtools-protocol" ]; then
+	echo "deps.sh: installing npm packages for tests/formats"
+	(cd "$here/tests/formats" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -17,9 +17,10 @@ for t in "$dir"/fuzz_*; do
 	seeds="$work/seeds"
 	rm -rf "$work/crashes"
 	mkdir -p "$seeds" "$work/crashes" "$work/corpus"
-	# Seeds: every text and gzip fixture, and the corpus captures and results.
+	# Seeds: every text, gzip and JSON fixture, and the corpus captures and results.
 	find tests/data "$corpus_src" -type f \( -name '*.txt' -o -name '*.folded' -o -name '*.gz' \
-		-o -name '*.perf' \) -size -2M -exec cp -t "$seeds" {} + 2>/dev/null
+		-o -name '*.perf' -o -name '*.json' -o -name '*.cpuprofile' \) -size -2M \
+		-exec cp -t "$seeds" {} + 2>/dev/null
 	log="$work/log"
 	"$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$work/crashes/" "$work/corpus" "$seeds" >"$log" 2>&1

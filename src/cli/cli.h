@@ -23,6 +23,9 @@ enum out_format {
 	OUT_FMT_AUTO = 0,
 	OUT_FMT_SVG,
 	OUT_FMT_FOLDED,
+	OUT_FMT_SPEEDSCOPE,
+	OUT_FMT_CPUPROFILE,
+	OUT_FMT_PPROF,
 };
 
 /* Options valid before or after any command. */
@@ -93,5 +96,6 @@ struct cli_command {
 
 int cmd_render(int argc, char **argv, struct cli_global *g);
 int cmd_record(int argc, char **argv, struct cli_global *g);
+int cmd_diff(int argc, char **argv, struct cli_global *g);
 
 #endif

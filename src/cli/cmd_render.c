@@ -46,6 +46,8 @@ enum {
 	OPT_NO_INLINE,
 	OPT_EVENT_FILTER,
 	OPT_INPUT_FORMAT,
+	OPT_TIME_WEIGHTS,
+	OPT_SAMPLE_TYPE,
 };
 
 static const struct option render_options[] = {
@@ -80,6 +82,8 @@ static const struct option render_options[] = {
 	{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 	{ "event-filter", required_argument, NULL, OPT_EVENT_FILTER },
 	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
+	{ "time-weights", no_argument, NULL, OPT_TIME_WEIGHTS },
+	{ "sample-type", required_argument, NULL, OPT_SAMPLE_TYPE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -95,15 +99,26 @@ static void render_usage(FILE *f)
 	      "\n"
 	      "input formats: folded stacks (stackcollapse-*, inferno, py-spy --format raw,\n"
 	      "  bcc -f; 'stack BEFORE AFTER' lines draw a differential graph),\n"
-	      "  perf script text (collapsed exactly as stackcollapse-perf.pl does)\n"
+	      "  perf script text (collapsed exactly as stackcollapse-perf.pl does),\n"
+	      "  V8 .cpuprofile (node --cpu-prof, Chrome DevTools; frames 'fn (file:line:col)'),\n"
+	      "  speedscope JSON (sampled and evented; py-spy --format speedscope),\n"
+	      "  pprof protobuf, gzipped or not (Go net/http/pprof, pprof-rs, @datadog/pprof),\n"
+	      "  bpftrace map output ('@[ustack, kstack] = count()'; ustack(perf) too) and\n"
+	      "  collapsed bpftrace histogram lines ('a, b, c: N', root first)\n"
 	      "\n"
 	      "output (global options):\n"
 	      "  -o, --output PATH      default flamegraph.svg; '-' is stdout\n"
-	      "  -f, --format FMT       svg or folded (default from the extension)\n"
+	      "  -f, --format FMT       svg, folded, pprof, speedscope or cpuprofile (default from\n"
+	      "                         the extension: .folded .txt .pb.gz .pprof\n"
+	      "                         .speedscope.json .cpuprofile)\n"
 	      "\n"
 	      "input options:\n"
 	      "      --no-file-frames   several inputs: no per-file root frame\n"
-	      "      --input-format F   force folded or perf-script\n"
+	      "      --input-format F   force folded, perf-script, cpuprofile, speedscope, pprof\n"
+	      "                         or bpftrace\n"
+	      "      --sample-type NAME pprof: the sample type to draw (e.g. alloc_space); default\n"
+	      "                         the profile's default_sample_type, else its last type\n"
+	      "      --time-weights     V8 .cpuprofile: weigh by sampled time (us), not samples\n"
 	      "perf script options (stackcollapse-perf.pl names):\n"
 	      "      --pid              root frames comm-PID\n"
 	      "      --tid              root frames comm-PID/TID\n"
@@ -147,7 +162,15 @@ static void render_usage(FILE *f)
 	      "  perf script | resq-flame render --kernel - -o - > cpu.svg\n"
 	      "  resq-flame render out.perf -f folded -o out.folded\n"
 	      "  resq-flame render a.folded b.folded --title 'two hosts'\n"
-	      "  resq-flame render diff.folded --negate -o diff.svg\n",
+	      "  resq-flame render diff.folded --negate -o diff.svg\n"
+	      "  node --cpu-prof app.js && resq-flame render CPU.*.cpuprofile -o app.svg\n"
+	      "  resq-flame render py-spy.speedscope.json -o out.cpuprofile\n"
+	      "  curl -o cpu.pb.gz 'localhost:6060/debug/pprof/profile?seconds=10'\n"
+	      "  resq-flame render cpu.pb.gz -o cpu.svg\n"
+	      "  resq-flame render --sample-type alloc_space heap.pb.gz -o heap.svg\n"
+	      "  bpftrace -e 'profile:hz:99 { @[ustack, kstack] = count(); }' > bt.txt\n"
+	      "  resq-flame render bt.txt -o bt.svg\n"
+	      "  resq-flame render out.perf -o out.pb.gz && go tool pprof -top out.pb.gz\n",
 	      f);
 }
 
@@ -240,13 +263,23 @@ static int parse_render_option(int c, const char *arg, struct cli_global *g,
 	case OPT_NO_DEMANGLE: io->no_demangle = true; break;
 	case OPT_NO_INLINE: io->no_inline = true; break;
 	case OPT_EVENT_FILTER: io->event_filter = arg; break;
+	case OPT_TIME_WEIGHTS: io->time_weights = true; break;
+	case OPT_SAMPLE_TYPE: io->sample_type = arg; break;
 	case OPT_INPUT_FORMAT:
 		if (!strcmp(arg, "folded"))
 			io->format = PROFILE_FMT_FOLDED;
 		else if (!strcmp(arg, "perf-script") || !strcmp(arg, "perf"))
 			io->format = PROFILE_FMT_PERF_SCRIPT;
+		else if (!strcmp(arg, "cpuprofile") || !strcmp(arg, "v8"))
+			io->format = PROFILE_FMT_V8_CPUPROFILE;
+		else if (!strcmp(arg, "speedscope"))
+			io->format = PROFILE_FMT_SPEEDSCOPE;
+		else if (!strcmp(arg, "pprof"))
+			io->format = PROFILE_FMT_PPROF;
+		else if (!strcmp(arg, "bpftrace"))
+			io->format = PROFILE_FMT_BPFTRACE;
 		else {
-			fprintf(stderr, "resq-flame: unknown input format '%s' (expected folded or perf-script)\n",
+			fprintf(stderr, "resq-flame: unknown input format '%s' (expected folded, perf-script, cpuprofile, speedscope, pprof or bpftrace)\n",
 				arg);
 			return -1;
 		}

@@ -14,6 +14,8 @@ static const struct cli_command commands[] = {
 	  cmd_record },
 	{ "render", NULL, "read profile files of any supported format, merge, write SVG or folded",
 	  cmd_render },
+	{ "diff", NULL, "differential flame graph of two profiles (any supported formats)",
+	  cmd_diff },
 };
 
 static void usage(FILE *f)
@@ -26,7 +28,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\nglobal options (before or after the command):\n"
 		"  -o, --output PATH    output path, '-' for stdout (default flamegraph.svg)\n"
-		"  -f, --format FMT     svg or folded (default: from the output's extension, else svg)\n"
+		"  -f, --format FMT     svg, folded, pprof, speedscope or cpuprofile\n"
+		"                       (default: from the output's extension, else svg)\n"
 		"      --open           open the written file with xdg-open\n"
 		"      --title TEXT, --subtitle TEXT, --width PX, --minwidth PX|PCT%%\n"
 		"      --inverted, --reverse, --colors PALETTE, --countname NAME\n"
@@ -39,7 +42,8 @@ static void usage(FILE *f)
 		"  resq-flame record -F 999 -- ./myprogram --its-args\n"
 		"  perf script | resq-flame render - -o cpu.svg\n"
 		"  resq-flame render stacks.folded --title 'API server' --minwidth 0.5\n"
-		"  resq-flame render --kernel perf.txt -o - -f folded | head\n");
+		"  resq-flame render --kernel perf.txt -o - -f folded | head\n"
+		"  resq-flame diff --normalize before.pb.gz after.pb.gz -o diff.svg\n");
 }
 
 static void version(void)

@@ -137,6 +137,12 @@ enum out_format cli_parse_format(const char *arg)
 		return OUT_FMT_SVG;
 	if (!strcmp(arg, "folded") || !strcmp(arg, "collapsed"))
 		return OUT_FMT_FOLDED;
+	if (!strcmp(arg, "speedscope"))
+		return OUT_FMT_SPEEDSCOPE;
+	if (!strcmp(arg, "cpuprofile"))
+		return OUT_FMT_CPUPROFILE;
+	if (!strcmp(arg, "pprof"))
+		return OUT_FMT_PPROF;
 	return OUT_FMT_AUTO;
 }
 
@@ -153,7 +159,7 @@ int cli_global_option(struct cli_global *g, int opt, const char *arg)
 	case 'f':
 		g->format = cli_parse_format(arg);
 		if (g->format == OUT_FMT_AUTO) {
-			fprintf(stderr, "resq-flame: unknown output format '%s' (expected svg or folded)\n",
+			fprintf(stderr, "resq-flame: unknown output format '%s' (expected svg, folded, pprof, speedscope or cpuprofile)\n",
 				arg);
 			return -1;
 		}
@@ -227,6 +233,8 @@ static enum out_format format_from_path(const char *path)
 	} exts[] = {
 		{ ".svg", OUT_FMT_SVG },	 { ".folded", OUT_FMT_FOLDED },
 		{ ".collapsed", OUT_FMT_FOLDED }, { ".txt", OUT_FMT_FOLDED },
+		{ ".speedscope.json", OUT_FMT_SPEEDSCOPE }, { ".cpuprofile", OUT_FMT_CPUPROFILE },
+		{ ".pb.gz", OUT_FMT_PPROF }, { ".pprof", OUT_FMT_PPROF },
 	};
 	size_t i;
 
@@ -244,6 +252,12 @@ static int write_format(const struct profile *p, struct cli_global *g, enum out_
 {
 	if (fmt == OUT_FMT_FOLDED)
 		return export__folded(p, f);
+	if (fmt == OUT_FMT_SPEEDSCOPE)
+		return export__speedscope(p, g->title_set ? g->fg.title : NULL, f);
+	if (fmt == OUT_FMT_CPUPROFILE)
+		return export__cpuprofile(p, f);
+	if (fmt == OUT_FMT_PPROF)
+		return export__pprof(p, f);
 	return flamegraph__write(p, &g->fg, f);
 }
 

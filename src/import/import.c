@@ -28,6 +28,10 @@ static const char *const format_names[PROFILE_FMT__COUNT] = {
 	[PROFILE_FMT_UNKNOWN] = "unknown",
 	[PROFILE_FMT_FOLDED] = "folded",
 	[PROFILE_FMT_PERF_SCRIPT] = "perf-script",
+	[PROFILE_FMT_V8_CPUPROFILE] = "cpuprofile",
+	[PROFILE_FMT_SPEEDSCOPE] = "speedscope",
+	[PROFILE_FMT_PPROF] = "pprof",
+	[PROFILE_FMT_BPFTRACE] = "bpftrace",
 };
 
 const char *import__format_name(enum profile_format fmt)
@@ -47,9 +51,23 @@ void bad_lines__report(const struct bad_lines *bl, const char *name)
 
 enum profile_format import__detect(const char *buf, size_t len)
 {
+	/* JSON first: the text formats' line tests can match a JSON line. */
+	if (v8_cpuprofile__detect(buf, len))
+		return PROFILE_FMT_V8_CPUPROFILE;
+	if (speedscope__detect(buf, len))
+		return PROFILE_FMT_SPEEDSCOPE;
+	/* Other JSON ("{\"..." or "[{..."): reported as such by parse(). */
+	if (json__detect_other(buf, len))
+		return PROFILE_FMT_UNKNOWN;
+	/* Binary protobuf: the whole outer message must parse as a pprof one. */
+	if (pprof__detect(buf, len))
+		return PROFILE_FMT_PPROF;
 	/* Most specific first: perf script text also has lines ending in numbers. */
 	if (perf_script__detect(buf, len))
 		return PROFILE_FMT_PERF_SCRIPT;
+	/* Before folded, which would take "a, b: 3" as the frame "a, b:". */
+	if (bpftrace__detect(buf, len))
+		return PROFILE_FMT_BPFTRACE;
 	if (folded__detect(buf, len))
 		return PROFILE_FMT_FOLDED;
 	return PROFILE_FMT_UNKNOWN;
@@ -162,12 +180,26 @@ static int parse(struct profile *p, const char *name, const char *buf, size_t le
 	case PROFILE_FMT_PERF_SCRIPT:
 		err = perf_script__import(p, name, buf, len, o);
 		break;
+	case PROFILE_FMT_V8_CPUPROFILE:
+		err = v8_cpuprofile__import(p, name, buf, len, o);
+		break;
+	case PROFILE_FMT_SPEEDSCOPE:
+		err = speedscope__import(p, name, buf, len, o);
+		break;
+	case PROFILE_FMT_PPROF:
+		err = pprof__import(p, name, buf, len, o);
+		break;
+	case PROFILE_FMT_BPFTRACE:
+		err = bpftrace__import(p, name, buf, len, o);
+		break;
 	default:
+		if (json__detect_other(buf, len))
+			return json__reject_unknown(name, buf, len);
 		if (!len || strspn(buf, " \t\r\n") == len) {
 			pr_err("no stack counts found in %s (the input is empty)", name);
 			return -ENODATA;
 		}
-		pr_err("%s: unrecognised profile format: expected folded stacks (\"a;b;c 12\") or perf script text",
+		pr_err("%s: unrecognised profile format: expected folded stacks (\"a;b;c 12\"), perf script text, pprof protobuf, bpftrace map output, V8 .cpuprofile or speedscope JSON",
 		       name);
 		return -EINVAL;
 	}

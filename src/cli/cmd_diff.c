@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * resq-flame diff BEFORE AFTER: a differential profile. AFTER's weights
+ * are the main column (they size the frames), BEFORE's the "before"
+ * column; stacks are matched by their text (frame names joined), whatever
+ * formats the two files are in. The renderer colours the change: red grew,
+ * blue shrank (swapped by --negate, as flamegraph.pl's option does).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hashmap.h"
+#include "import.h"
+#include "log.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+enum {
+	OPT_NORMALIZE = OPT_GLOBAL_LAST,
+	OPT_NEGATE,
+	OPT_STRIP_HEX,
+	OPT_SAMPLE_TYPE,
+};
+
+static const struct option diff_options[] = {
+	{"normalize", no_argument, NULL, OPT_NORMALIZE},
+	{"negate", no_argument, NULL, OPT_NEGATE},
+	{"strip-hex", no_argument, NULL, OPT_STRIP_HEX},
+	{"sample-type", required_argument, NULL, OPT_SAMPLE_TYPE},
+	{NULL, 0, NULL, 0},
+};
+
+static void diff_usage(FILE *f)
+{
+	fputs("usage: resq-flame diff [OPTIONS] BEFORE AFTER [-o OUT]\n"
+	      "\n"
+	      "Compares two profiles of any supported formats (each detected from its\n"
+	      "content) and writes a differential flame graph: frame widths come from\n"
+	      "AFTER; red frames grew and blue ones shrank since BEFORE, more saturated\n"
+	      "for bigger changes; frames only in AFTER are marked new, and the share of\n"
+	      "frames only in BEFORE is reported as gone. Stacks are matched by their\n"
+	      "text (frame names), so a perf capture can be compared with a pprof one.\n"
+	      "\n"
+	      "options:\n"
+	      "      --normalize        scale BEFORE to AFTER's total first (compare shares,\n"
+	      "                         not absolute counts)\n"
+	      "      --negate           swap the colours (red shrank, blue grew); to size\n"
+	      "                         frames by BEFORE, swap the inputs and add --negate\n"
+	      "      --strip-hex        remove hex addresses (0x7f3a..., +0x1f offsets, bare\n"
+	      "                         8+ digit hex words) from frame names before matching\n"
+	      "      --sample-type NAME pprof inputs: the sample type to compare\n"
+	      "  -o, --output PATH      default flamegraph.svg; '-' is stdout\n"
+	      "  -f, --format FMT       svg (default), folded ('stack BEFORE AFTER' lines, as\n"
+	      "                         difffolded.pl writes), pprof, speedscope, cpuprofile\n"
+	      "      --title, --subtitle, --width, --minwidth, --inverted, --countname ...\n"
+	      "                         as for render\n"
+	      "\n"
+	      "examples:\n"
+	      "  resq-flame diff before.folded after.folded -o diff.svg\n"
+	      "  resq-flame diff --normalize old.pb.gz new.pb.gz -o diff.svg\n"
+	      "  resq-flame diff --strip-hex a.perf b.perf -f folded -o diff.folded\n"
+	      "  resq-flame render diff.folded --negate -o diff.svg\n"
+	      "  resq-flame diff --negate after.folded before.folded -o shrank.svg\n",
+	      f);
+}
+
+/* Builds the differential profile, one input at a time. */
+struct differ {
+	struct profile *d;
+	bool strip_hex;
+	struct hashmap *by_name; /* name string id in d -> frame id in d */
+	uint32_t *fmap;		 /* source frame id -> frame id in d, or PROFILE_NONE */
+	uint32_t *buf;
+	size_t alloc;
+	enum profile_col col;
+	double scale;
+	struct strbuf sb;
+};
+
+static bool is_word(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '_';
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Copies @s without hex addresses: "0x" numbers (with a '+' before them,
+ * as in "func+0x1f"), and whole words of 8 or more hex digits that hold a
+ * digit. Surrounding blanks are trimmed; a name that was only an address
+ * becomes "[unknown]".
+ */
+static void strip_hex(const char *s, size_t len, struct strbuf *out)
+{
+	size_t i = 0, j, start;
+
+	strbuf__reset(out);
+	while (i < len) {
+		bool boundary = i == 0 || !is_word(s[i - 1]);
+
+		if (boundary && i + 2 < len && s[i] == '0' &&
+		    (s[i + 1] == 'x' || s[i + 1] == 'X') && is_hex(s[i + 2])) {
+			for (j = i + 2; j < len && is_hex(s[j]); j++)
+				;
+			if (out->len && out->buf[out->len - 1] == '+')
+				out->buf[--out->len] = '\0';
+			i = j;
+			continue;
+		}
+		if (boundary && is_hex(s[i])) {
+			bool digit = false;
+
+			for (j = i; j < len && is_hex(s[j]); j++)
+				digit |= s[j] >= '0' && s[j] <= '9';
+			if (j - i >= 8 && digit && (j == len || !is_word(s[j]))) {
+				i = j;
+				continue;
+			}
+		}
+		strbuf__addch(out, s[i++]);
+	}
+	for (start = 0; start < out->len && (out->buf[start] == ' ' || out->buf[start] == '\t');
+	     start++)
+		;
+	while (out->len > start &&
+	       (out->buf[out->len - 1] == ' ' || out->buf[out->len - 1] == '\t'))
+		out->buf[--out->len] = '\0';
+	if (start) {
+		memmove(out->buf, out->buf + start, out->len - start + 1);
+		out->len -= start;
+	}
+	if (!out->len)
+		strbuf__adds(out, "[unknown]");
+}
+
+static uint32_t map_frame(struct differ *df, const struct profile *src, uint32_t fid)
+{
+	const struct frame *sf = profile__frame_get(src, fid);
+	const char *name = profile__str(src, sf->name);
+	size_t len = profile__str_len(src, sf->name);
+	struct frame f = {.kind = sf->kind};
+	uint32_t sid;
+	uint64_t v;
+
+	if (df->fmap[fid] != PROFILE_NONE)
+		return df->fmap[fid];
+	if (df->strip_hex) {
+		strip_hex(name, len, &df->sb);
+		name = df->sb.buf;
+		len = df->sb.len;
+	}
+	/* Matching is by name: the first frame of a name fixes its kind. */
+	sid = profile__intern(df->d, name, len);
+	if (hashmap__get(df->by_name, sid, &v)) {
+		df->fmap[fid] = (uint32_t)v;
+		return (uint32_t)v;
+	}
+	f.name = sid;
+	f.module = profile__intern_str(df->d, profile__str(src, sf->module));
+	df->fmap[fid] = profile__frame(df->d, &f);
+	hashmap__put(df->by_name, sid, df->fmap[fid]);
+	return df->fmap[fid];
+}
+
+static int add_one(const struct profile *src, const uint32_t *frames, size_t n, uint32_t node,
+		   void *ctx)
+{
+	struct differ *df = ctx;
+	double w = profile__node_self(src, node, PROFILE_COL_MAIN) * df->scale;
+	size_t i;
+
+	if (w == 0)
+		return 0;
+	ALLOC_GROW(df->buf, n, df->alloc);
+	for (i = 0; i < n; i++)
+		df->buf[i] = map_frame(df, src, frames[i]);
+	profile__add_stack(df->d, df->buf, n, df->col, w);
+	return 0;
+}
+
+static void add_profile(struct differ *df, const struct profile *src, enum profile_col col,
+			double scale)
+{
+	uint32_t i, n = profile__nframes(src);
+
+	df->fmap = xreallocarray(df->fmap, (size_t)n + 1, sizeof(*df->fmap));
+	for (i = 0; i <= n; i++)
+		df->fmap[i] = PROFILE_NONE;
+	df->col = col;
+	df->scale = scale;
+	profile__walk_stacks(src, add_one, df);
+}
+
+int cmd_diff(int argc, char **argv, struct cli_global *g)
+{
+	struct option *opts = cli_options_merge(diff_options);
+	struct import_opts io = {0};
+	struct profile *before = NULL, *after = NULL;
+	struct differ df = {.sb = STRBUF_INIT};
+	bool normalize = false;
+	double tb, ta, scale = 1;
+	char *subtitle = NULL;
+	int c, ret = EXIT_FAIL;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+		int r;
+
+		switch (c) {
+		case 'h':
+			diff_usage(stdout);
+			ret = EXIT_OK;
+			goto out;
+		case 'V':
+			printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
+			ret = EXIT_OK;
+			goto out;
+		case '?':
+			ret = cli_usage_error("diff", "unknown or incomplete option '%s'",
+					      argv[optind - 1]);
+			goto out;
+		case OPT_NORMALIZE: normalize = true; continue;
+		case OPT_NEGATE: g->fg.negate = true; continue;
+		case OPT_STRIP_HEX: df.strip_hex = true; continue;
+		case OPT_SAMPLE_TYPE: io.sample_type = optarg; continue;
+		}
+		r = cli_global_option(g, c, optarg);
+		if (r <= 0) {
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (argc - optind != 2) {
+		ret = cli_usage_error("diff", "expected two profiles, BEFORE and AFTER (got %d)",
+				      argc - optind);
+		goto out;
+	}
+	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-")) {
+		ret = cli_usage_error("diff", "only one of BEFORE and AFTER can be '-' (stdin)");
+		goto out;
+	}
+
+	before = profile__new();
+	after = profile__new();
+	if (import__path(before, argv[optind], &io) || import__path(after, argv[optind + 1], &io))
+		goto out;
+	tb = profile__total(before, PROFILE_COL_MAIN);
+	ta = profile__total(after, PROFILE_COL_MAIN);
+	if (normalize && tb > 0)
+		scale = ta / tb;
+
+	df.d = profile__new();
+	df.by_name = hashmap__new();
+	add_profile(&df, after, PROFILE_COL_MAIN, 1);
+	add_profile(&df, before, PROFILE_COL_BEFORE, scale);
+	profile__set_countname(df.d,
+			       g->countname_set ? g->fg.countname : profile__countname(after));
+	if (!g->title_set)
+		g->fg.title = "Differential Flame Graph";
+	if (!g->fg.subtitle) {
+		subtitle = xmalloc(strlen(argv[optind]) + strlen(argv[optind + 1]) + 64);
+		sprintf(subtitle, "before: %s, after: %s%s", argv[optind], argv[optind + 1],
+			normalize ? " (before normalized)" : "");
+		g->fg.subtitle = subtitle;
+	}
+	pr_debug("diff: before %g, after %g %s; before scaled by %g", tb, ta,
+		 profile__countname(df.d), scale);
+	if (cli_write_profile(df.d, g))
+		goto out;
+	if (!g->output || strcmp(g->output, "-"))
+		pr_info("wrote %s (before %g, after %g %s)",
+			g->output ? g->output : "flamegraph.svg", tb * scale, ta,
+			profile__countname(df.d));
+	ret = EXIT_OK;
+out:
+	profile__free(before);
+	profile__free(after);
+	profile__free(df.d);
+	hashmap__free(df.by_name);
+	free(df.fmap);
+	free(df.buf);
+	strbuf__release(&df.sb);
+	free(subtitle);
+	free(opts);
+	return ret;
+}

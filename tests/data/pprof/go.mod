@@ -1,0 +1,3 @@
+module resqflame/pprofworkload
+
+go 1.19
