@@ -7,7 +7,8 @@
 #   make            build build/resq-flame
 #   make test       install missing dependencies, build, run every test
 #   make demo       record the bundled demo workload into flamegraph.svg
-#   make bench      benchmarks against the peer tools (not a test)
+#   make bench      benchmarks against the peer tools (not a test);
+#                   BENCH_ONLY=render|record|offcpu|dwarf runs one of its parts
 #   make install PREFIX=/usr/local
 #   knobs: V=1 SANITIZE=1 BLESS=1 (with make test/check)
 
@@ -72,6 +73,8 @@ endif
 endef
 $(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
 $(eval $(call feature,LIBDW,libdw libelf,libdw-dev libelf-dev,user-space symbols with inlines and source lines))
+# Second DWARF unwinder (record --unwinder libunwind); libdw is the default.
+$(eval $(call feature,LIBUNWIND,libunwind-generic,libunwind-dev,record --unwinder libunwind))
 
 # The same for a library without a pkg-config file: probe its header with
 # the compiler; (5) is what to link.
@@ -88,6 +91,19 @@ $$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
 endif
 endef
 $(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,C++ and Rust demangling,-liberty))
+
+# eBPF (offcpu, record --wall): libbpf, plus clang and bpftool to build the
+# program and its skeleton. NO_BPF=1 turns it off; include/offcpu.h then
+# supplies stubs.
+BPF_CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ifneq ($(NO_BPF),1)
+ifneq ($(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && test -x $(BPFTOOL) && echo y),y)
+NO_BPF := 1
+$(info note: $(BPF_CLANG) or $(BPFTOOL) not found: off-CPU profiling disabled; install Debian packages clang bpftool)
+endif
+endif
+$(eval $(call feature,BPF,libbpf,libbpf-dev,off-CPU profiling))
 
 # pprof input and output: protoc-c generates C from proto/profile.proto into
 # $(BUILD)/gen at build time; libprotobuf-c decodes and encodes with it.
@@ -121,6 +137,9 @@ WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
 WORKLOAD_CXX_SRCS := $(sort $(wildcard tests/workloads/*.cpp))
 WORKLOADS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%) \
 	$(WORKLOAD_CXX_SRCS:tests/workloads/%.cpp=$(BUILD)/workloads/%)
+# These are built a second time without frame pointers, as NAME_nofp.
+NOFP_WORKLOADS := burner chain qsort_cb libc_leaf deep_rec bench_burner
+WORKLOADS += $(NOFP_WORKLOADS:%=$(BUILD)/workloads/%_nofp)
 
 PROG := $(BUILD)/resq-flame
 LIBCORE := $(BUILD)/libcore.a
@@ -152,6 +171,37 @@ $(PROG): $(MAIN_OBJ) $(LIBCORE)
 # Tests run the workloads (symbolization fixtures, record targets).
 $(RUNNER): $(TEST_OBJS) $(LIBCORE) | $(WORKLOADS)
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
+
+# The off-CPU BPF program: clang for the BPF target, `bpftool gen object`
+# to drop the DWARF (a 27k-line skeleton otherwise), then the skeleton,
+# which only src/capture/offcpu.c includes ("bpf/offcpu.skel.h"). clang's
+# own system include dirs are re-added after ours: -target bpf does not
+# search the host's multiarch dir. GEN_VMLINUX_H=1 uses the running
+# kernel's full BTF dump instead of the hand-written bpf/vmlinux.h.
+ifeq ($(HAVE_BPF),1)
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG_BPF_SYS_INCLUDES := $(shell $(BPF_CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+ifeq ($(GEN_VMLINUX_H),1)
+VMLINUX_DIR := $(BUILD)/bpf/gen
+$(VMLINUX_DIR)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	$(call msg,GEN,$@)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+else
+VMLINUX_DIR := bpf
+endif
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX_DIR)/vmlinux.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CLANG,$<)$(BPF_CLANG) -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) \
+		-I$(VMLINUX_DIR) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+$(BUILD)/bpf/%.lnk.o: $(BUILD)/bpf/%.bpf.o
+	$(call msg,BPFOBJ,$@)$(BPFTOOL) gen object $@ $<
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.lnk.o
+	$(call msg,SKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(BUILD)/src/capture/offcpu.o: $(BUILD)/bpf/offcpu.skel.h
+$(BUILD)/src/capture/offcpu.o: ALL_CFLAGS += -iquote . -iquote $(BUILD)
+endif
+
 # Generated protobuf code; the files that include its header wait for it.
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(dir $@)
@@ -175,6 +225,13 @@ WORKLOAD_CXX ?= clang++
 $(BUILD)/workloads/%: tests/workloads/%.cpp
 	@mkdir -p $(dir $@)
 	$(call msg,CXX,$<)$(WORKLOAD_CXX) $(WORKLOAD_CFLAGS) -o $@ $< -lm -pthread
+# NAME_nofp: NAME.c as most distribution code is built, without frame
+# pointers (the --call-graph dwarf tests). No sibling calls either, so that
+# the source's call chain is the machine's.
+WORKLOAD_NOFP_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls
+$(BUILD)/workloads/%_nofp: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(WORKLOAD_CC) $(WORKLOAD_NOFP_CFLAGS) -o $@ $< -lm -pthread
 
 # `make test` first installs what is missing, then re-reads this Makefile so
 # that pkg-config sees the new libraries.
@@ -208,8 +265,17 @@ GEN_BENCH := $(BUILD)/tools/gen_bench
 $(GEN_BENCH): $(BUILD)/tools/gen_bench.o
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
-bench: $(PROG) $(GEN_BENCH)
-	@tools/bench.sh $(PROG) $(GEN_BENCH)
+# BENCH_ONLY=render, record, offcpu or dwarf runs one of the benchmarks.
+BENCH_ONLY ?=
+bench: $(PROG) $(GEN_BENCH) $(BUILD)/workloads/bench_burner $(BUILD)/workloads/demo \
+		$(BUILD)/workloads/syscalls $(BUILD)/workloads/pingpong \
+		$(BUILD)/workloads/bench_burner_nofp $(BUILD)/workloads/burner_nofp
+	@case '$(BENCH_ONLY)' in ''|render|record|offcpu|dwarf) ;; \
+	*) echo 'make bench: BENCH_ONLY must be render, record, offcpu or dwarf' >&2; exit 2;; esac
+	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = render ]; then tools/bench.sh $(PROG) $(GEN_BENCH); fi
+	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = record ]; then tools/bench_record.sh $(PROG) $(BUILD)/workloads; fi
+	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = offcpu ]; then tools/bench_offcpu.sh $(PROG) $(BUILD)/workloads; fi
+	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = dwarf ]; then tools/bench_dwarf.sh $(PROG) $(BUILD)/workloads; fi
 
 # make fuzz FUZZ_SECONDS=60: build every tests/fuzz/fuzz_*.c and run each.
 FUZZ_SECONDS ?= 60

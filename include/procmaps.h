@@ -52,6 +52,27 @@ void procmaps__exit(struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time);
  */
 const struct mapping *procmaps__find(const struct procmaps *pm, pid_t pid, uint64_t addr,
 				     uint64_t time);
+/*
+ * Calls @fn for every mapping of @pid valid at @time (UINT64_MAX: the
+ * latest known), including those a forked child inherited: each mapping
+ * that procmaps__find() returns for some address. Where mappings overlap,
+ * only the one procmaps__find() prefers is listed. The mappings are
+ * borrowed as in procmaps__find(). A non-zero return of @fn stops the walk
+ * and is returned; otherwise returns 0.
+ */
+int procmaps__for_each(const struct procmaps *pm, pid_t pid, uint64_t time,
+		       int (*fn)(const struct mapping *m, void *ctx), void *ctx);
+
+/*
+ * A number that changes whenever a record changes @pid's mappings (MMAP2,
+ * exec, fork, snapshot); 0 for an unknown process. Lets readers keep caches
+ * per process and rebuild them only when this changes.
+ */
+uint32_t procmaps__generation(const struct procmaps *pm, pid_t pid);
+
+/* True when @pid's main thread is known to have exited. */
+bool procmaps__exited(const struct procmaps *pm, pid_t pid);
+
 /* The name of @tid (else of its process @pid) at @time; NULL if unknown. */
 const char *procmaps__name(const struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time);
 

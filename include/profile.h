@@ -30,6 +30,7 @@ enum frame_kind {
 	FRAME_KIND_PYTHON,
 	FRAME_KIND_INLINE,
 	FRAME_KIND_ROOT, /* a process or file grouping frame */
+	FRAME_KIND_OFFCPU, /* the [off-cpu] leaf marking blocked time in a wall-clock profile */
 	FRAME_KIND__COUNT,
 };
 

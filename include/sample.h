@@ -26,8 +26,9 @@ struct raw_sample {
 	const uint64_t *regs;
 	uint32_t nr_regs;
 	uint64_t regs_mask;
-	const uint8_t *stack;
-	uint64_t stack_size; /* valid bytes (dyn_size) */
+	const uint8_t *stack; /* from the user stack pointer upwards */
+	uint64_t stack_size;  /* valid bytes (dyn_size) */
+	/* Bytes the kernel could copy: a full copy may have cut the stack. */
 	uint64_t stack_requested;
 };
 

@@ -47,6 +47,15 @@ struct sampler_opts {
 	enum sampler_event event;
 	bool no_kernel;	     /* no kernel frames in callchains */
 	uint32_t ring_pages; /* data pages per ring, a power of 2; 0 = sized from freq */
+	/*
+	 * --call-graph dwarf: with a non-zero @stack_user, each sample also
+	 * copies the user registers in @regs_user (PERF_SAMPLE_REGS_USER mask)
+	 * and @stack_user bytes of user stack (a multiple of 8, at most 65528);
+	 * the callchain then holds only the kernel part. Decoded into
+	 * raw_sample.regs and .stack.
+	 */
+	uint64_t regs_user;
+	uint32_t stack_user;
 };
 
 /* A side-band record, borrowed for the duration of the callback. */

@@ -153,7 +153,10 @@ Test(record, usage_errors_exit_2)
 	} cases[] = {
 		{{"-F", "100001", "--", "true"}, "expected a whole number from 1 to 100000"},
 		{{"-F", "0", "--", "true"}, "-F"},
-		{{"--call-graph", "dwarf", "--", "true"}, "--call-graph dwarf"},
+		{{"--call-graph", "dwarf,65536", "--", "true"}, "--call-graph dwarf,SIZE"},
+		{{"--call-graph", "dwarfish", "--", "true"}, "expected fp or dwarf"},
+		{{"--unwinder", "libdw", "--", "true"}, "--unwinder needs --call-graph dwarf"},
+		{{"--call-graph", "dwarf", "--unwinder", "gdb"}, "invalid value for --unwinder"},
 		{{"--call-graph", "lbr", "--", "true"}, "--call-graph"},
 		{{"-p", "12x"}, "invalid value for -p"},
 		{{"-a", "-p", "1"}, "-a cannot be combined with -p"},

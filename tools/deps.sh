@@ -21,6 +21,14 @@ pkgs=(
 	chromium
 	golang-go bpftrace
 )
+# record --unwinder libunwind. libunwind-dev Conflicts with LLVM's
+# libunwind-14-dev, which libc++-dev pulls in, so installing it removes
+# libc++-dev, libc++abi-dev and libunwind-14-dev: nothing here uses libc++
+# (the C++ workloads build with clang++ against libstdc++). NO_LIBUNWIND=1
+# (also from `make test NO_LIBUNWIND=1`) keeps them and builds with libdw only.
+if [ "${NO_LIBUNWIND:-0}" != 1 ]; then
+	pkgs+=(libunwind-dev)
+fi
 # The image ships Node 20 with its own npm (nodesource), which conflicts with
 # Debian's npm package: only a machine without node gets Debian's pair.
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
@@ -40,6 +48,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		exit 1
 	fi
 	echo "deps.sh: installing ${missing[*]}"
+	if [[ " ${missing[*]} " == *" libunwind-dev "* ]] &&
+		dpkg-query -W -f='${Status}' libunwind-14-dev 2>/dev/null | grep -q 'install ok installed'; then
+		echo "deps.sh: libunwind-dev replaces LLVM's libunwind-14-dev: libc++-dev and" \
+			"libc++abi-dev are removed with it (NO_LIBUNWIND=1 avoids this)"
+	fi
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -55,6 +55,7 @@ struct pm_task {
 	struct pm_name *names; /* sorted by time */
 	size_t nnames, names_alloc;
 	uint64_t exit_time;
+	uint32_t gen; /* bumped by every change of the mappings */
 };
 
 struct procmaps {
@@ -149,6 +150,7 @@ static void add_map(struct procmaps *pm, pid_t pid, uint64_t time, const struct 
 	e->snap = snap;
 	ALLOC_GROW(t->maps, t->nmaps + 1, t->maps_alloc);
 	t->maps[t->nmaps++] = e;
+	t->gen++;
 }
 
 static void add_reset(struct pm_task *t, uint64_t time, bool fork, pid_t ppid)
@@ -163,6 +165,7 @@ static void add_reset(struct pm_task *t, uint64_t time, bool fork, pid_t ppid)
 		t->resets[i] = t->resets[i - 1];
 	t->resets[i] = (struct pm_reset){.time = time, .fork = fork, .ppid = ppid};
 	t->nresets++;
+	t->gen++;
 }
 
 static void add_name(struct procmaps *pm, pid_t tid, uint64_t time, const char *name)
@@ -335,6 +338,58 @@ const struct mapping *procmaps__find(const struct procmaps *pm, pid_t pid, uint6
 		time = r->time;
 	}
 	return NULL;
+}
+
+int procmaps__for_each(const struct procmaps *pm, pid_t pid, uint64_t time,
+		       int (*fn)(const struct mapping *m, void *ctx), void *ctx)
+{
+	const pid_t pid0 = pid;
+	const uint64_t time0 = time;
+	int depth, ret;
+
+	/* The process's own mappings, then its fork parents' at the fork's time. */
+	for (depth = 0; depth < MAX_FORK_DEPTH; depth++) {
+		const struct pm_task *t = get_task(pm, pid);
+		const struct pm_reset *r;
+		size_t i;
+
+		if (!t)
+			return 0;
+		r = last_reset(t, time);
+		for (i = 0; i < t->nmaps; i++) {
+			const struct pm_map *e = t->maps[i];
+
+			if (r && e->time < r->time)
+				continue;
+			if (e->time > time && !e->snap)
+				continue;
+			/* Listed once, by the lookup's own choice among overlaps. */
+			if (procmaps__find(pm, pid0, e->m.start, time0) != &e->m)
+				continue;
+			ret = fn(&e->m, ctx);
+			if (ret)
+				return ret;
+		}
+		if (!r || !r->fork || !r->ppid || r->ppid == pid)
+			return 0;
+		pid = r->ppid;
+		time = r->time;
+	}
+	return 0;
+}
+
+uint32_t procmaps__generation(const struct procmaps *pm, pid_t pid)
+{
+	const struct pm_task *t = get_task(pm, pid);
+
+	return t ? t->gen : 0;
+}
+
+bool procmaps__exited(const struct procmaps *pm, pid_t pid)
+{
+	const struct pm_task *t = get_task(pm, pid);
+
+	return t && t->exit_time;
 }
 
 /*

@@ -33,6 +33,10 @@
 #define DEFAULT_FREQ   99
 #define MAX_RING_PAGES 1024
 #define MIN_RING_PAGES 8
+/* Stack copies make samples ~16-64 KiB: rings of 2 to 8 MiB (PLATFORM.md §2). */
+#define MIN_STACK_RING_PAGES 512
+#define MAX_STACK_RING_PAGES 2048
+#define MAX_STACK_USER	     65528
 /* Bytes of records drained from one ring per poll before moving on. */
 #define DRAIN_BUDGET_RINGS 4
 
@@ -157,6 +161,13 @@ static void fill_attr(const struct sampler *sp, struct perf_event_attr *a, bool 
 	a->exclude_kernel = sp->exclude_kernel;
 	a->exclude_hv = sp->exclude_kernel;
 	a->exclude_callchain_kernel = sp->o.no_kernel;
+	if (sp->o.stack_user) {
+		/* The user part is unwound from the copy: the kernel's would be FP. */
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = sp->o.regs_user;
+		a->sample_stack_user = sp->o.stack_user;
+		a->exclude_callchain_user = 1;
+	}
 	if (sp->clockid) {
 		a->use_clockid = 1;
 		a->clockid = CLOCK_MONOTONIC;
@@ -212,13 +223,14 @@ static int open_event(struct sampler *sp, pid_t pid, int cpu, bool inherit)
 	}
 }
 
-static uint32_t default_ring_pages(uint32_t freq)
+static uint32_t default_ring_pages(uint32_t freq, uint32_t stack_user)
 {
-	/* About half a second of samples with deep (1 KiB) callchains. */
-	uint64_t want = (uint64_t)freq * 1024 / 2 / (uint64_t)sysconf(_SC_PAGESIZE);
-	uint32_t pages = MIN_RING_PAGES;
+	/* About half a second of samples with deep (1 KiB) callchains and the stack copy. */
+	uint64_t want = (uint64_t)freq * (1024 + stack_user) / 2 / (uint64_t)sysconf(_SC_PAGESIZE);
+	uint32_t pages = stack_user ? MIN_STACK_RING_PAGES : MIN_RING_PAGES;
+	uint32_t max = stack_user ? MAX_STACK_RING_PAGES : MAX_RING_PAGES;
 
-	while (pages < want && pages < MAX_RING_PAGES)
+	while (pages < want && pages < max)
 		pages <<= 1;
 	return pages;
 }
@@ -365,7 +377,13 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		err = -EINVAL;
 		goto fail;
 	}
-	sp->ring_pages = o->ring_pages ? o->ring_pages : default_ring_pages(sp->o.freq);
+	if (o->stack_user &&
+	    (o->stack_user % 8 || o->stack_user > MAX_STACK_USER || !o->regs_user)) {
+		err = -EINVAL;
+		goto fail;
+	}
+	sp->ring_pages =
+		o->ring_pages ? o->ring_pages : default_ring_pages(sp->o.freq, o->stack_user);
 	sp->cycles = sp->o.event != SAMPLER_EVENT_CPU_CLOCK;
 	sp->build_id = true;
 	sp->clockid = true;
@@ -491,6 +509,38 @@ static int decode_sample(struct sampler *sp, const struct perf_event_header *h,
 		goto bad;
 	s.callchain = (const uint64_t *)p; /* records are 8-byte aligned */
 	s.nr_callchain = (uint32_t)nr;
+	p += nr * 8;
+	if (sp->o.stack_user) {
+		/* REGS_USER: abi, then the masked registers unless abi is NONE. */
+		if (end - p < 8)
+			goto bad;
+		memcpy(&s.abi, p, 8);
+		p += 8;
+		if (s.abi) {
+			uint32_t nregs = (uint32_t)__builtin_popcountll(sp->o.regs_user);
+
+			if ((uint64_t)(end - p) / 8 < nregs)
+				goto bad;
+			s.regs = (const uint64_t *)p;
+			s.nr_regs = nregs;
+			s.regs_mask = sp->o.regs_user;
+			p += nregs * 8;
+		}
+		/* STACK_USER: size, data[size], then dyn_size unless size is 0. */
+		if (end - p < 8)
+			goto bad;
+		memcpy(&s.stack_requested, p, 8);
+		p += 8;
+		if (s.stack_requested) {
+			if (s.stack_requested > (uint64_t)(end - p) ||
+			    (uint64_t)(end - p) - s.stack_requested < 8)
+				goto bad;
+			s.stack = p;
+			memcpy(&s.stack_size, p + s.stack_requested, 8);
+			if (s.stack_size > s.stack_requested)
+				goto bad;
+		}
+	}
 	s.user_mode = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_USER;
 	sp->st.samples++;
 	return cbs->sample ? cbs->sample(&s, ctx) : 0;

@@ -96,6 +96,7 @@ struct cli_command {
 
 int cmd_render(int argc, char **argv, struct cli_global *g);
 int cmd_record(int argc, char **argv, struct cli_global *g);
+int cmd_offcpu(int argc, char **argv, struct cli_global *g);
 int cmd_diff(int argc, char **argv, struct cli_global *g);
 
 #endif

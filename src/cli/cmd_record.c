@@ -2,15 +2,10 @@
 /*
  * resq-flame record (alias perf): on-CPU sampling with perf_event_open,
  * system-wide, attached to processes or threads, or of a command it
- * launches. During capture, samples are merged by (pid, tid, name epoch,
- * callchain) so that memory grows with unique stacks, not with samples;
- * side-band records go into a time-stamped procmaps history. After capture
- * each unique address is symbolized once and the profile is built with the
- * process's name as the root frame.
+ * launches. Samples go into the stack aggregator of record_common.c;
+ * side-band records go into a time-stamped procmaps history.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,16 +19,21 @@
 #include "cli.h"
 #include "hashmap.h"
 #include "log.h"
+#include "offcpu.h"
 #include "procmaps.h"
+#include "record_common.h"
 #include "sampler.h"
 #include "symtab.h"
+#include "unwinder.h"
 #include "xalloc.h"
 
 #define DEFAULT_DURATION 30.0
 #define MAX_FREQ	 100000
 #define PROGRESS_MS	 250
-/* Canonical lower bound of the x86_64 kernel half (also arm64 with 48-bit VA). */
-#define KERNEL_ADDR_MIN 0xffff800000000000ULL
+#define DRAIN_NS	 1000000000ULL /* --wall: off-CPU maps drained every second */
+/* --call-graph dwarf samples kept for another try, and for how many drains. */
+#define PENDING_MAX    256
+#define PENDING_ROUNDS 2
 
 enum {
 	OPT_CALL_GRAPH = OPT_GLOBAL_LAST,
@@ -41,6 +41,9 @@ enum {
 	OPT_NO_INLINE,
 	OPT_PID_FRAMES,
 	OPT_THREAD_FRAMES,
+	OPT_WALL,
+	OPT_UNWINDER,
+	OPT_UNWINDER_CHECK,
 };
 
 static const struct option record_options[] = {
@@ -54,6 +57,10 @@ static const struct option record_options[] = {
 	{"no-inline", no_argument, NULL, OPT_NO_INLINE},
 	{"pid-frames", no_argument, NULL, OPT_PID_FRAMES},
 	{"thread-frames", no_argument, NULL, OPT_THREAD_FRAMES},
+	{"wall", no_argument, NULL, OPT_WALL},
+	{"unwinder", required_argument, NULL, OPT_UNWINDER},
+	/* Debugging: unwind every sample with both DWARF unwinders and compare. */
+	{"unwinder-check", no_argument, NULL, OPT_UNWINDER_CHECK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -61,8 +68,9 @@ static void record_usage(FILE *f)
 {
 	fputs("usage: resq-flame record [-a] [-p PID[,PID...]] [-t TID[,TID...]] [-F HZ] [-d "
 	      "DURATION]\n"
-	      "                         [--call-graph fp] [--no-kernel] [--no-inline] "
-	      "[--pid-frames]\n"
+	      "                         [--call-graph fp|dwarf[,SIZE]] [--unwinder "
+	      "libdw|libunwind]\n"
+	      "                         [--no-kernel] [--no-inline] [--pid-frames] [--wall]\n"
 	      "                         [-- COMMAND ARGS...]\n"
 	      "       resq-flame perf ...   (the same)\n"
 	      "\n"
@@ -85,12 +93,30 @@ static void record_usage(FILE *f)
 	      "  -d, --duration D       how long to sample: 500ms, 5s, 2m; a bare number is\n"
 	      "                         seconds (default 30 s). Ctrl-C stops early and still\n"
 	      "                         writes the profile\n"
-	      "      --call-graph fp    frame-pointer callchains from the kernel (default and,\n"
-	      "                         for now, the only mode)\n"
+	      "      --call-graph fp    (default) the kernel follows frame pointers as it\n"
+	      "                         samples: cheap, but code built without them - most\n"
+	      "                         distribution libraries, libc included, and -O2 builds\n"
+	      "                         by default - loses callers: a sample in memcpy skips\n"
+	      "                         its caller, a qsort comparator shows no callers at all\n"
+	      "      --call-graph dwarf[,SIZE]\n"
+	      "                         copy SIZE bytes of user stack (default 32768, at most\n"
+	      "                         65528) and the registers with each sample, and unwind\n"
+	      "                         them here with the DWARF call frame information of the\n"
+	      "                         mapped files: correct through any code with .eh_frame,\n"
+	      "                         at some microseconds per sample and more memory\n"
+	      "                         bandwidth. Pick it when stacks stop short of main (the\n"
+	      "                         end-of-run summary says so). Stacks deeper than SIZE\n"
+	      "                         end in a [truncated] frame and are counted\n"
+	      "      --unwinder NAME    the DWARF unwinder: libdw (default) or libunwind\n"
 	      "      --no-kernel        leave out kernel frames\n"
 	      "      --no-inline        no separate frames for inlined functions\n"
 	      "      --pid-frames       root frames comm-PID instead of comm\n"
 	      "      --thread-frames    a frame THREADNAME-TID under each process root\n"
+	      "      --wall             wall-clock view: also measure off-CPU time with eBPF\n"
+	      "                         (as `offcpu` does) over the same window, and weigh\n"
+	      "                         everything in microseconds: on-CPU stacks by samples\n"
+	      "                         x period (cpu-clock), off-CPU stacks by blocked time,\n"
+	      "                         ending in an [off-cpu] frame. Needs BPF (root)\n"
 	      "\n"
 	      "output (global options): -o PATH (default flamegraph.svg, '-' for stdout),\n"
 	      "  -f svg|folded, --title, --subtitle, --width, --minwidth, --colors, ...\n"
@@ -104,28 +130,23 @@ static void record_usage(FILE *f)
 	      "  resq-flame record -p $(pidof nginx) -d 30s -o nginx.svg\n"
 	      "  resq-flame record -F 999 -- ./build/workloads/burner 5\n"
 	      "  resq-flame perf -t 4242 --no-kernel -f folded -o - | sort -k2 -n | tail\n"
-	      "  resq-flame record --pid-frames -a -d 2m -o box.svg --title 'db host'\n",
+	      "  resq-flame record --pid-frames -a -d 2m -o box.svg --title 'db host'\n"
+	      "  resq-flame record --wall -F 999 -- ./build/workloads/sleeper wall 3\n"
+	      "  resq-flame record --call-graph dwarf -F 999 -- ./build/workloads/qsort_cb_nofp 3\n"
+	      "  resq-flame record --call-graph dwarf,65528 -p $(pidof myserver) -d 10\n",
 	      f);
 }
 
-/* One unique (pid, tid, name epoch, callchain) and how often it was sampled. */
-struct agg_stack {
-	uint32_t pid, tid, epoch, nr;
-	size_t off; /* chain in rec.pool */
-	uint64_t count;
-	uint64_t time; /* first sample, for map and name lookups */
-	uint32_t next; /* next entry with the same hash, + 1 */
-};
-
-/* Symbolized frames of one (pid, mapping, address, return) in rec.fpool. */
-struct sym_entry {
-	uint32_t pid;
-	bool is_return, kernel;
-	const struct mapping *m;
-	uint64_t addr;
-	uint32_t off, n; /* profile frame ids, outer first */
-	uint32_t unresolved;
-	uint32_t next;
+/*
+ * A --call-graph dwarf sample kept for another try: its unwind stopped at
+ * an address no known mapping holds, whose MMAP2 record may still be in
+ * another CPU's ring.
+ */
+struct pending {
+	struct raw_sample s; /* regs, stack and callchain point into data */
+	void *data;
+	uint32_t epoch;
+	uint32_t rounds; /* drains since it was kept */
 };
 
 struct rec {
@@ -136,69 +157,49 @@ struct rec {
 	size_t npids;
 	long freq;
 	double duration;
-	bool no_kernel, no_inline, pid_frames, thread_frames;
+	bool no_kernel, no_inline, pid_frames, thread_frames, wall;
 	char **cmd;
 	int ncmd;
+	/* --call-graph dwarf */
+	bool dwarf, unwinder_set, unwinder_check;
+	uint32_t stack_size;
+	enum unwinder_kind unwinder;
+	struct unwinder *uw, *uw_check; /* the chosen one; the other with --unwinder-check */
+	struct addr_stack stk, stk_check;
+	uint64_t *chain; /* stk as a callchain for the aggregator */
+	size_t nchain, chain_alloc;
+	uint64_t check_samples, check_differ;
+	struct pending *pending;
+	size_t npending, pending_alloc;
 
 	struct procmaps *pm;
 	struct hashmap *epochs; /* tid -> number of name changes seen */
 
-	struct hashmap *stack_index; /* hash -> agg index + 1 */
-	struct agg_stack *agg;
-	size_t nagg, agg_alloc;
-	uint64_t *pool;
-	size_t npool, pool_alloc;
-
-	struct hashmap *sym_index;
-	struct sym_entry *syms;
-	size_t nsyms, syms_alloc;
-	uint32_t *fpool;
-	size_t nfpool, fpool_alloc;
-	uint64_t frames_total, frames_unresolved; /* weighted by samples */
+	struct stackagg *sa;
+	struct offcpu *oc; /* --wall */
+	uint64_t next_drain;
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
+/* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). False after a usage message. */
+static bool parse_call_graph(struct rec *r, const char *arg)
 {
-	stop_signal = sig;
-}
+	long size = UNWIND_DEFAULT_STACK_USER;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Parses "1,2,3" into @r->pids. */
-static bool parse_id_list(struct rec *r, const char *opt, const char *arg)
-{
-	const char *p = arg;
-	size_t alloc = r->npids;
-
-	while (*p) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno || end == p || v <= 0 || v > 0x3fffffff || (*end && *end != ',')) {
-			cli_usage_error("record",
-					"invalid value for %s: '%s' (expected ids like 1234,5678)",
-					opt, arg);
+	if (!strcmp(arg, "fp")) {
+		r->dwarf = false;
+		return true;
+	}
+	if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ',')) {
+		if (arg[5] && !cli_parse_int("--call-graph dwarf,SIZE", arg + 6, 8,
+					     UNWIND_MAX_STACK_USER, &size))
 			return false;
-		}
-		ALLOC_GROW(r->pids, r->npids + 1, alloc);
-		r->pids[r->npids++] = (pid_t)v;
-		p = *end ? end + 1 : end;
+		r->dwarf = true;
+		r->stack_size = (uint32_t)((size + 7) & ~7L);
+		return true;
 	}
-	if (!r->npids) {
-		cli_usage_error("record", "%s needs at least one id", opt);
-		return false;
-	}
-	return true;
+	cli_usage_error("record",
+			"invalid value for --call-graph: '%s' (expected fp or dwarf[,SIZE])", arg);
+	return false;
 }
 
 /* Returns -1 on a usage error (message printed), 1 for --help, 0 otherwise. */
@@ -231,7 +232,8 @@ static int parse_args(struct rec *r, int argc, char **argv)
 				goto bad;
 			}
 			r->target = c == 'p' ? SAMPLER_PIDS : SAMPLER_TIDS;
-			if (!parse_id_list(r, c == 'p' ? "-p" : "-t", optarg))
+			if (!rec_parse_ids("record", c == 'p' ? "-p" : "-t", optarg, &r->pids,
+					   &r->npids))
 				goto bad;
 			continue;
 		case 'F':
@@ -243,23 +245,26 @@ static int parse_args(struct rec *r, int argc, char **argv)
 				goto bad;
 			continue;
 		case OPT_CALL_GRAPH:
-			if (!strcmp(optarg, "fp"))
-				continue;
-			if (!strcmp(optarg, "dwarf")) {
+			if (!parse_call_graph(r, optarg))
+				goto bad;
+			continue;
+		case OPT_UNWINDER:
+			if (unwinder__parse(optarg, &r->unwinder) || r->unwinder == UNWINDER_FP) {
 				cli_usage_error(
 					"record",
-					"--call-graph dwarf is not available yet; use --call-graph "
-					"fp (the default) with programs built with frame pointers");
+					"invalid value for --unwinder: '%s' (expected libdw or "
+					"libunwind)",
+					optarg);
 				goto bad;
 			}
-			cli_usage_error("record",
-					"invalid value for --call-graph: '%s' (expected fp)",
-					optarg);
-			goto bad;
+			r->unwinder_set = true;
+			continue;
+		case OPT_UNWINDER_CHECK: r->unwinder_check = true; continue;
 		case OPT_NO_KERNEL: r->no_kernel = true; continue;
 		case OPT_NO_INLINE: r->no_inline = true; continue;
 		case OPT_PID_FRAMES: r->pid_frames = true; continue;
 		case OPT_THREAD_FRAMES: r->thread_frames = true; continue;
+		case OPT_WALL: r->wall = true; continue;
 		case '?':
 			cli_usage_error("record", "unknown or incomplete option '%s'",
 					argv[optind - 1]);
@@ -290,6 +295,11 @@ static int parse_args(struct rec *r, int argc, char **argv)
 				r->target == SAMPLER_PIDS ? "-p" : "-t");
 		goto bad;
 	}
+	if ((r->unwinder_set || r->unwinder_check) && !r->dwarf) {
+		cli_usage_error("record", "%s needs --call-graph dwarf",
+				r->unwinder_set ? "--unwinder" : "--unwinder-check");
+		goto bad;
+	}
 out:
 	free(opts);
 	return ret;
@@ -318,220 +328,246 @@ static int on_record(const struct sampler_record *sr, void *arg)
 	return 0;
 }
 
+static bool same_stack(const struct addr_stack *a, const struct addr_stack *b)
+{
+	uint32_t i;
+
+	if (a->n != b->n || a->truncated != b->truncated)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->frames[i].addr != b->frames[i].addr ||
+		    a->frames[i].flags != b->frames[i].flags)
+			return false;
+	return true;
+}
+
+/*
+ * An unwound stack in the aggregator's callchain form: PERF_CONTEXT_*
+ * markers, each context's first address exact and the others return
+ * addresses, a marker again before any later exact address (a frame a
+ * signal interrupted), and STACKAGG_TRUNCATED last when the unwinder
+ * stopped early.
+ */
+static void encode_stack(struct rec *r, const struct addr_stack *st)
+{
+	uint64_t ctx = 0;
+	uint32_t i;
+
+	r->nchain = 0;
+	ALLOC_GROW(r->chain, (size_t)st->n * 2 + 1, r->chain_alloc);
+	for (i = 0; i < st->n; i++) {
+		const struct frame_addr *f = &st->frames[i];
+		uint64_t want = f->flags & FRAME_ADDR_KERNEL ? (uint64_t)PERF_CONTEXT_KERNEL
+							     : (uint64_t)PERF_CONTEXT_USER;
+
+		if (want != ctx || !(f->flags & FRAME_ADDR_RETURN))
+			r->chain[r->nchain++] = want;
+		ctx = want;
+		r->chain[r->nchain++] = f->addr;
+	}
+	if (st->truncated)
+		r->chain[r->nchain++] = STACKAGG_TRUNCATED;
+}
+
+/* --unwinder-check: both stacks of a sample they disagree on, with -v. */
+static void log_differ(const struct rec *r, const struct raw_sample *s)
+{
+	const struct addr_stack *st[2] = {&r->stk, &r->stk_check};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int k;
+
+	if (log__level() < LOG_DEBUG || !(f = open_memstream(&text, &len)))
+		return;
+	for (k = 0; k < 2; k++) {
+		fprintf(f, "\n  %u frames%s:", st[k]->n, st[k]->truncated ? ", truncated" : "");
+		for (uint32_t i = 0; i < st[k]->n; i++)
+			fprintf(f, " %llx%s", (unsigned long long)st[k]->frames[i].addr,
+				st[k]->frames[i].flags & FRAME_ADDR_RETURN ? "" : "!");
+	}
+	fclose(f);
+	pr_debug("unwinders differ on a sample of tid %u (ip %llx, %llu stack bytes):%s", s->tid,
+		 (unsigned long long)s->ip, (unsigned long long)s->stack_size, text);
+	free(text);
+}
+
+/* Aggregates @s, whose final unwind is in r->stk. */
+static void add_unwound(struct rec *r, const struct raw_sample *s, uint32_t epoch)
+{
+	struct raw_sample u;
+
+	if (r->uw_check && s->abi) {
+		unwinder__unwind(r->uw_check, s, &r->stk_check, UNWIND_F_FINAL);
+		r->check_samples++;
+		if (!same_stack(&r->stk, &r->stk_check) && r->check_differ++ < 5)
+			log_differ(r, s);
+	}
+	encode_stack(r, &r->stk);
+	u = *s;
+	u.callchain = r->chain;
+	u.nr_callchain = (uint32_t)r->nchain;
+	stackagg__add(r->sa, &u, epoch, STACKAGG_ONCPU);
+}
+
+/* Copies what unwinding @s needs, to try again after the next drain. */
+static void keep_pending(struct rec *r, const struct raw_sample *s, uint32_t epoch)
+{
+	size_t regs = s->nr_regs * sizeof(*s->regs), chain = s->nr_callchain * sizeof(uint64_t);
+	struct pending *pd;
+	uint8_t *d;
+
+	ALLOC_GROW(r->pending, r->npending + 1, r->pending_alloc);
+	pd = &r->pending[r->npending++];
+	pd->s = *s;
+	pd->epoch = epoch;
+	pd->rounds = 0;
+	pd->data = d = xmalloc(regs + chain + s->stack_size + 1);
+	if (s->regs)
+		pd->s.regs = memcpy(d, s->regs, regs);
+	if (s->callchain)
+		pd->s.callchain = memcpy(d + regs, s->callchain, chain);
+	if (s->stack)
+		pd->s.stack = memcpy(d + regs + chain, s->stack, s->stack_size);
+}
+
+/* Unwinds the kept samples again; @last: no more records will come. */
+static void flush_pending(struct rec *r, bool last)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < r->npending; i++) {
+		struct pending *pd = &r->pending[i];
+		bool final = last || ++pd->rounds >= PENDING_ROUNDS;
+
+		if (unwinder__unwind(r->uw, &pd->s, &r->stk, final ? UNWIND_F_FINAL : 0) ==
+		    -EAGAIN) {
+			r->pending[j++] = *pd;
+			continue;
+		}
+		add_unwound(r, &pd->s, pd->epoch);
+		free(pd->data);
+	}
+	r->npending = j;
+}
+
 static int on_sample(const struct raw_sample *s, void *arg)
 {
 	struct rec *r = arg;
-	const uint64_t *chain = s->callchain;
-	uint32_t nr = s->nr_callchain, epoch = epoch_of(r, s->tid), i;
-	uint64_t one[2], h, v;
-	struct agg_stack *a;
+	uint32_t epoch = epoch_of(r, s->tid);
 
-	if (!nr) { /* no callchain: keep the sampled IP alone */
-		one[0] = s->user_mode ? PERF_CONTEXT_USER : PERF_CONTEXT_KERNEL;
-		one[1] = s->ip;
-		chain = one;
-		nr = 2;
+	if (!r->uw) {
+		stackagg__add(r->sa, s, epoch, STACKAGG_ONCPU);
+		return 0;
 	}
-	h = hash_bytes(chain, nr * sizeof(*chain)) ^
-	    hash_u64(((uint64_t)s->pid << 32 | s->tid) + ((uint64_t)epoch << 48));
-	if (hashmap__get(r->stack_index, h, &v)) {
-		for (i = (uint32_t)v; i; i = r->agg[i - 1].next) {
-			a = &r->agg[i - 1];
-			if (a->pid == s->pid && a->tid == s->tid && a->epoch == epoch &&
-			    a->nr == nr && !memcmp(r->pool + a->off, chain, nr * sizeof(*chain))) {
-				a->count++;
-				return 0;
-			}
-		}
-	} else {
-		v = 0;
+	/* --call-graph dwarf: the copied stack is only valid now. */
+	if (unwinder__unwind(r->uw, s, &r->stk, r->npending < PENDING_MAX ? 0 : UNWIND_F_FINAL) ==
+	    -EAGAIN) {
+		keep_pending(r, s, epoch);
+		return 0;
 	}
-	ALLOC_GROW(r->pool, r->npool + nr, r->pool_alloc);
-	memcpy(r->pool + r->npool, chain, nr * sizeof(*chain));
-	ALLOC_GROW(r->agg, r->nagg + 1, r->agg_alloc);
-	r->agg[r->nagg] = (struct agg_stack){
-		.pid = s->pid,
-		.tid = s->tid,
-		.epoch = epoch,
-		.nr = nr,
-		.off = r->npool,
-		.count = 1,
-		.time = s->time,
-		.next = (uint32_t)v,
-	};
-	r->npool += nr;
-	r->nagg++;
-	hashmap__put(r->stack_index, h, r->nagg);
+	add_unwound(r, s, epoch);
 	return 0;
 }
 
-/* True while @pid exists and is not a zombie. */
-static bool task_alive(pid_t pid)
+/* --call-graph dwarf: the unwinders, or false after a message. */
+static bool unwinders_start(struct rec *r)
 {
-	char path[64], buf[256], *p;
-	FILE *f;
-	bool alive = false;
+	enum unwinder_kind other =
+		r->unwinder == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND : UNWINDER_LIBDW;
+	enum unwinder_kind kinds[2] = {r->unwinder, other};
+	int k;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (!unwinder__perf_regs_mask()) {
+		pr_err("--call-graph dwarf is not supported on this architecture yet; use "
+		       "--call-graph fp");
 		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		alive = p[2] != 'Z' && p[2] != 'X';
-	fclose(f);
-	return alive;
+	}
+	/* A build without libdw still unwinds by default, with libunwind. */
+	if (!r->unwinder_set && !unwinder__available(UNWINDER_LIBDW) &&
+	    unwinder__available(UNWINDER_LIBUNWIND)) {
+		r->unwinder = UNWINDER_LIBUNWIND;
+		kinds[0] = UNWINDER_LIBUNWIND;
+		kinds[1] = UNWINDER_LIBDW;
+	}
+	for (k = 0; k < (r->unwinder_check ? 2 : 1); k++) {
+		struct unwinder *uw;
+
+		if (!unwinder__available(kinds[k])) {
+			pr_err("--unwinder %s: this resq-flame was built without %s; install "
+			       "Debian "
+			       "package %s and rebuild%s",
+			       unwinder__name(kinds[k]), unwinder__name(kinds[k]),
+			       kinds[k] == UNWINDER_LIBUNWIND ? "libunwind-dev"
+							      : "libdw-dev libelf-dev",
+			       kinds[k] == UNWINDER_LIBUNWIND ? ", or use --unwinder libdw" : "");
+			return false;
+		}
+		uw = unwinder__new(&(struct unwinder_opts){.kind = kinds[k]}, r->pm);
+		if (!uw) {
+			pr_err("cannot set up the %s unwinder: %s", unwinder__name(kinds[k]),
+			       strerror(errno));
+			return false;
+		}
+		if (k)
+			r->uw_check = uw;
+		else
+			r->uw = uw;
+	}
+	return true;
 }
 
-/* The process of thread @tid (Tgid in /proc/TID/status); @tid when unknown. */
-static pid_t tgid_of(pid_t tid)
+static void unwind_report(const struct rec *r, const struct stackagg_result *res)
 {
-	char path[64], line[256];
-	pid_t tgid = tid;
-	FILE *f;
+	struct unwinder_stats us;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "r");
-	if (!f)
-		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Tgid:", 5)) {
-			tgid = (pid_t)strtol(line + 5, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return tgid;
+	if (!r->uw) {
+		/* Frame-pointer chains that stop short: suggest DWARF. */
+		if (res->user_weight > 0 && res->user_cut_weight > 0.2 * res->user_weight)
+			pr_info("%.0f%% of user stacks stop before main, _start or a thread start: "
+				"frame pointers are missing somewhere on them; --call-graph dwarf "
+				"unwinds such code",
+				100 * res->user_cut_weight / res->user_weight);
+		return;
+	}
+	unwinder__stats(r->uw, &us);
+	pr_info("DWARF unwinding (%s): %.1f%% of %llu user stacks fully unwound; %llu cut by the "
+		"%u-byte stack copy, %llu stopped early (no unwind info or unreadable memory)",
+		unwinder__name(r->unwinder),
+		us.samples ? 100.0 * (double)us.complete / (double)us.samples : 100.0,
+		(unsigned long long)us.samples, (unsigned long long)us.truncated_copy,
+		r->stack_size, (unsigned long long)us.failed);
+	if (us.truncated_copy > us.samples / 20 && r->stack_size < UNWIND_MAX_STACK_USER)
+		pr_info("deep stacks were cut: --call-graph dwarf,%u copies more of each stack",
+			r->stack_size * 2 < UNWIND_MAX_STACK_USER ? r->stack_size * 2
+								  : UNWIND_MAX_STACK_USER);
+	/* Warm: without the samples that first set up a process (files, modules). */
+	pr_debug("unwind: %.2f us per sample, %.2f us per warm sample, %.3f us per frame "
+		 "(%llu frames, %.1f per sample); %llu processes set up in %.1f ms, %llu module "
+		 "table rebuilds",
+		 us.samples ? (double)us.ns / 1e3 / (double)us.samples : 0.0,
+		 us.samples > us.cold_samples ? (double)(us.ns - us.cold_ns) / 1e3 /
+							(double)(us.samples - us.cold_samples)
+					      : 0.0,
+		 us.frames ? (double)us.ns / 1e3 / (double)us.frames : 0.0,
+		 (unsigned long long)us.frames,
+		 us.samples ? (double)us.frames / (double)us.samples : 0.0,
+		 (unsigned long long)us.processes, (double)us.cold_ns / 1e6,
+		 (unsigned long long)us.rebuilds);
+	if (r->uw_check)
+		pr_info("unwinder check: %s and %s agree on %llu of %llu samples",
+			unwinder__name(r->unwinder),
+			unwinder__name(r->unwinder == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND
+								     : UNWINDER_LIBDW),
+			(unsigned long long)(r->check_samples - r->check_differ),
+			(unsigned long long)r->check_samples);
 }
 
 /* /proc snapshots: the kernel reports nothing about what already exists. */
 static void snapshot(struct rec *r)
 {
-	size_t i;
-
-	if (r->target == SAMPLER_SYSTEM) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			char *end;
-			long pid = strtol(de->d_name, &end, 10);
-
-			if (end != de->d_name && !*end)
-				procmaps__snapshot(r->pm, (pid_t)pid, mono_ns());
-		}
-		if (d)
-			closedir(d);
-		return;
-	}
-	for (i = 0; i < r->npids; i++) {
-		pid_t pid = r->target == SAMPLER_TIDS ? tgid_of(r->pids[i]) : r->pids[i];
-
-		procmaps__snapshot(r->pm, pid, mono_ns());
-	}
-}
-
-struct child {
-	pid_t pid;
-	int go_fd;  /* write end: releases the child to exec */
-	int err_fd; /* read end: errno of a failed exec, EOF on success */
-	bool exited;
-	int status;
-};
-
-/* Forks the command, held before exec until child_release(). */
-static int child_start(struct child *c, char **argv)
-{
-	int go[2], er[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC)) {
-		pr_err("pipe: %s", strerror(errno));
-		return -1;
-	}
-	c->pid = fork();
-	if (c->pid < 0) {
-		pr_err("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (c->pid == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(er[0]);
-		if (read(go[0], &b, 1) != 1)
-			_exit(127); /* the parent gave up */
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(er[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(er[1]);
-	c->go_fd = go[1];
-	c->err_fd = er[0];
-	return 0;
-}
-
-/* Lets the child exec. Returns 0, or the exec's errno after reaping it. */
-static int child_release(struct child *c)
-{
-	int e = 0;
-	ssize_t n;
-
-	if (write(c->go_fd, "x", 1) != 1)
-		e = errno;
-	close(c->go_fd);
-	c->go_fd = -1;
-	do
-		n = read(c->err_fd, &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(c->err_fd);
-	c->err_fd = -1;
-	if (n == sizeof(e) && e) {
-		waitpid(c->pid, &c->status, 0);
-		c->exited = true;
-		return e;
-	}
-	return 0;
-}
-
-/* Stops a child that is still running: SIGTERM, then SIGKILL after 2 s. */
-static void child_stop(struct child *c, int sig)
-{
-	int i;
-
-	if (c->exited)
-		return;
-	if (c->go_fd >= 0) { /* never released: it exits on EOF */
-		close(c->go_fd);
-		c->go_fd = -1;
-	}
-	if (c->err_fd >= 0) {
-		close(c->err_fd);
-		c->err_fd = -1;
-	}
-	kill(c->pid, sig);
-	for (i = 0; i < 200; i++) {
-		if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
-			c->exited = true;
-			return;
-		}
-		usleep(10000);
-	}
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, &c->status, 0);
-	c->exited = true;
-}
-
-static void describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "ended with wait status 0x%x", status);
+	rec_snapshot(r->pm, r->pids, r->target == SAMPLER_SYSTEM ? 0 : r->npids,
+		     r->target == SAMPLER_TIDS);
 }
 
 static void print_open_error(const struct rec *r, int err)
@@ -561,189 +597,6 @@ static void progress(double left, const struct sampler_stats *st)
 	fprintf(stderr, "\rrecording: %.1f s left, %llu samples, %llu lost\033[K",
 		left < 0 ? 0 : left, (unsigned long long)st->samples, (unsigned long long)st->lost);
 	fflush(stderr);
-}
-
-/* --- building the profile ----------------------------------------------- */
-
-static uint32_t frame_id(struct profile *p, const struct sym_info *si, enum frame_kind kind)
-{
-	struct frame f = {
-		.name = profile__intern_str(p, si->name ? si->name : "[unknown]"),
-		.module = si->module ? profile__intern_str(p, si->module) : 0,
-		.kind = kind,
-	};
-
-	return profile__frame(p, &f);
-}
-
-static bool unresolved_name(const char *name)
-{
-	return !name || name[0] == '[';
-}
-
-/*
- * Resolves one address (once per pid, mapping, address and return flag).
- * Returns the index of its entry in r->syms.
- */
-static uint32_t resolve(struct rec *r, struct symtab *st, struct profile *p, uint32_t pid,
-			uint64_t addr, bool kernel, bool is_return, uint64_t time)
-{
-	const struct mapping *m = kernel ? NULL : procmaps__find(r->pm, (pid_t)pid, addr, time);
-	uint32_t kpid = kernel ? 0 : pid;
-	uint64_t h = hash_u64(addr ^ hash_u64((uint64_t)(uintptr_t)m) ^
-			      ((uint64_t)kpid << 2 | (uint64_t)kernel << 1 | is_return)),
-		 v = 0;
-	struct sym_info out[SYMTAB_MAX_INLINE];
-	struct sym_entry *e;
-	uint32_t i;
-	int n;
-
-	if (hashmap__get(r->sym_index, h, &v)) {
-		for (i = (uint32_t)v; i; i = r->syms[i - 1].next) {
-			e = &r->syms[i - 1];
-			if (e->addr == addr && e->m == m && e->pid == kpid && e->kernel == kernel &&
-			    e->is_return == is_return)
-				return i - 1;
-		}
-	}
-	if (kernel) {
-		n = symtab__resolve_kernel(st, addr, is_return, out);
-	} else {
-		n = symtab__resolve_user(st, (pid_t)pid, m, addr, is_return, out);
-	}
-	if (n < 1) {
-		out[0] = (struct sym_info){.name = "[unknown]"};
-		n = 1;
-	}
-	if (n > SYMTAB_MAX_INLINE)
-		n = SYMTAB_MAX_INLINE;
-	ALLOC_GROW(r->syms, r->nsyms + 1, r->syms_alloc);
-	e = &r->syms[r->nsyms];
-	*e = (struct sym_entry){.pid = kpid,
-				.is_return = is_return,
-				.kernel = kernel,
-				.m = m,
-				.addr = addr,
-				.off = (uint32_t)r->nfpool,
-				.next = (uint32_t)v};
-	ALLOC_GROW(r->fpool, r->nfpool + n, r->fpool_alloc);
-	/* symtab gives the innermost function first; frames go outer to inner. */
-	for (i = 0; i < (uint32_t)n; i++) {
-		const struct sym_info *si = &out[n - 1 - i];
-		enum frame_kind kind = si->kind;
-
-		if (kernel)
-			kind = FRAME_KIND_KERNEL;
-		else if (i > 0)
-			kind = FRAME_KIND_INLINE;
-		else if (kind == FRAME_KIND_UNKNOWN || kind == FRAME_KIND_INLINE)
-			kind = FRAME_KIND_NATIVE;
-		r->fpool[r->nfpool++] = frame_id(p, si, kind);
-		e->unresolved += unresolved_name(si->name);
-	}
-	e->n = (uint32_t)n;
-	r->nsyms++;
-	hashmap__put(r->sym_index, h, r->nsyms);
-	return (uint32_t)r->nsyms - 1;
-}
-
-static uint32_t named_frame(struct profile *p, const char *name, uint32_t id)
-{
-	char buf[320];
-
-	snprintf(buf, sizeof(buf), "%s-%u", name, id);
-	return profile__frame_named(p, buf, strlen(buf), FRAME_KIND_ROOT);
-}
-
-/*
- * The root frame: the process name (the main thread's comm), so that a
- * system-wide graph groups by process; comm-PID with --pid-frames.
- */
-static uint32_t root_frame(struct rec *r, struct profile *p, const struct agg_stack *a)
-{
-	const char *comm = procmaps__name(r->pm, (pid_t)a->pid, (pid_t)a->pid, a->time);
-	char buf[64];
-
-	if (!comm)
-		comm = procmaps__name(r->pm, (pid_t)a->pid, (pid_t)a->tid, a->time);
-	if (!comm && a->pid == 0)
-		comm = "swapper";
-	if (!comm) {
-		snprintf(buf, sizeof(buf), ":%u", a->pid);
-		comm = buf;
-	}
-	if (r->pid_frames)
-		return named_frame(p, comm, a->pid);
-	return profile__frame_named(p, comm, strlen(comm), FRAME_KIND_ROOT);
-}
-
-/* With --thread-frames, a frame THREADNAME-TID under the process root. */
-static uint32_t thread_frame(struct rec *r, struct profile *p, const struct agg_stack *a)
-{
-	const char *name = procmaps__name(r->pm, (pid_t)a->pid, (pid_t)a->tid, a->time);
-
-	return named_frame(p, name ? name : "thread", a->tid);
-}
-
-/* Builds the profile from the merged stacks. Returns the number of processes. */
-static size_t build_profile(struct rec *r, struct symtab *st, struct profile *p)
-{
-	uint32_t *ents = NULL; /* indices: resolving may move r->syms */
-	uint32_t *frames = NULL;
-	size_t ents_alloc = 0, frames_alloc = 0, nprocs = 0, k;
-	struct hashmap *procs = hashmap__new();
-
-	for (k = 0; k < r->nagg; k++) {
-		const struct agg_stack *a = &r->agg[k];
-		const uint64_t *chain = r->pool + a->off;
-		bool kernel_ctx = false, first = true;
-		size_t nents = 0, nframes = 0, i;
-		uint64_t unres = 0, total = 0;
-
-		if (!hashmap__get(procs, a->pid, NULL)) {
-			hashmap__put(procs, a->pid, 1);
-			nprocs++;
-		}
-		/* Leaf first: the first address of each context is an interrupted IP. */
-		for (i = 0; i < a->nr; i++) {
-			uint64_t addr = chain[i];
-			bool kernel;
-
-			if (addr >= (uint64_t)PERF_CONTEXT_MAX) {
-				kernel_ctx = addr == (uint64_t)PERF_CONTEXT_KERNEL;
-				first = true;
-				continue;
-			}
-			kernel = kernel_ctx || addr >= KERNEL_ADDR_MIN;
-			if (kernel && r->no_kernel) {
-				first = false;
-				continue;
-			}
-			ALLOC_GROW(ents, nents + 1, ents_alloc);
-			ents[nents++] = resolve(r, st, p, a->pid, addr, kernel, !first, a->time);
-			first = false;
-		}
-		ALLOC_GROW(frames, nents * 2 + 2, frames_alloc);
-		frames[nframes++] = root_frame(r, p, a);
-		if (r->thread_frames)
-			frames[nframes++] = thread_frame(r, p, a);
-		for (i = nents; i-- > 0;) {
-			const struct sym_entry *e = &r->syms[ents[i]];
-
-			ALLOC_GROW(frames, nframes + e->n, frames_alloc);
-			memcpy(frames + nframes, r->fpool + e->off, e->n * sizeof(*frames));
-			nframes += e->n;
-			unres += e->unresolved;
-			total += e->n;
-		}
-		r->frames_total += total * a->count;
-		r->frames_unresolved += unres * a->count;
-		profile__add_stack(p, frames, nframes, PROFILE_COL_MAIN, (double)a->count);
-	}
-	free(ents);
-	free(frames);
-	hashmap__free(procs);
-	return nprocs;
 }
 
 static char *describe_target(const struct rec *r)
@@ -778,31 +631,6 @@ static char *describe_target(const struct rec *r)
 
 /* --- the command ---------------------------------------------------------- */
 
-static void on_child_signal(int sig)
-{
-	(void)sig; /* only interrupts poll(), so that the child's exit is seen at once */
-}
-
-static void install_signals(struct sigaction old[3])
-{
-	struct sigaction sa = {.sa_handler = on_stop_signal};
-
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: interrupt poll() */
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
-	sa.sa_handler = on_child_signal;
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, &old[2]);
-}
-
-static void restore_signals(const struct sigaction old[3])
-{
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
-	sigaction(SIGCHLD, &old[2], NULL);
-}
-
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -813,12 +641,60 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* --wall: the off-CPU program over the same targets as the sampler. */
+static bool wall_start(struct rec *r)
+{
+	static const enum offcpu_target targets[] = {
+		[SAMPLER_SYSTEM] = OFFCPU_TARGET_ALL,
+		[SAMPLER_PIDS] = OFFCPU_TARGET_PIDS,
+		[SAMPLER_TIDS] = OFFCPU_TARGET_TIDS,
+		[SAMPLER_CHILD] = OFFCPU_TARGET_PIDS,
+	};
+
+	r->oc = rec_offcpu_start(&(struct offcpu_opts){.target = targets[r->target],
+						       .ids = r->pids,
+						       .nids = r->npids,
+						       .follow_forks = true,
+						       .no_kernel = r->no_kernel});
+	r->next_drain = rec_mono_ns() + DRAIN_NS;
+	return r->oc != NULL;
+}
+
+/* Drains the off-CPU maps every second; @final detaches first and takes the rest. */
+static void wall_drain(struct rec *r, bool final)
+{
+	int err;
+
+	if (!r->oc || (!final && rec_mono_ns() < r->next_drain))
+		return;
+	if (final)
+		offcpu__detach(r->oc);
+	err = offcpu__drain(r->oc, final, r->pm, rec_offcpu_sample, r->sa);
+	if (err < 0)
+		pr_err("reading the off-CPU maps: %s", strerror(-err));
+	r->next_drain = rec_mono_ns() + DRAIN_NS;
+}
+
+static void wall_report(struct rec *r, const struct stackagg_result *res)
+{
+	struct offcpu_stats st;
+	double total = res->oncpu_weight + res->offcpu_weight;
+
+	offcpu__stats(r->oc, &st);
+	pr_info("wall clock: %.3f s on CPU (%.1f%%), %.3f s off CPU (%.1f%%; %llu blocked "
+		"intervals, %s)",
+		res->oncpu_weight / 1e6, total ? 100 * res->oncpu_weight / total : 0.0,
+		res->offcpu_weight / 1e6, total ? 100 * res->offcpu_weight / total : 0.0,
+		(unsigned long long)st.intervals, offcpu__attach_name(r->oc));
+	rec_offcpu_report_drops(&st);
+}
+
 static bool check_targets(const struct rec *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->npids; i++) {
-		if (!task_alive(r->pids[i])) {
+		if (!rec_task_alive(r->pids[i])) {
 			pr_err("no such %s: %d", r->target == SAMPLER_TIDS ? "thread" : "process",
 			       (int)r->pids[i]);
 			return false;
@@ -832,7 +708,7 @@ static bool any_target_alive(const struct rec *r)
 	size_t i;
 
 	for (i = 0; i < r->npids; i++)
-		if (task_alive(r->pids[i]))
+		if (rec_task_alive(r->pids[i]))
 			return true;
 	return false;
 }
@@ -840,19 +716,19 @@ static bool any_target_alive(const struct rec *r)
 int cmd_record(int argc, char **argv, struct cli_global *g)
 {
 	struct rec r = {.g = g, .freq = 99, .duration = DEFAULT_DURATION};
-	struct child child = {.pid = -1, .go_fd = -1, .err_fd = -1};
+	struct child child = CHILD_INIT;
 	struct sampler_callbacks cbs = {.sample = on_sample, .record = on_record};
 	struct sigaction old_sig[3];
 	struct sampler_stats st = {0};
 	struct sampler *sp = NULL;
 	struct symtab *stab = NULL;
 	struct profile *p = NULL;
+	struct stackagg_result res;
 	char *target = NULL, *title = NULL, *subtitle = NULL;
 	char status_text[96] = "";
 	bool tty, stopped_child = false, signals = false;
-	uint64_t t_start, t_end, now;
+	uint64_t t_start, t_end, now, t_stop, t_sym, t_built;
 	double elapsed;
-	size_t nprocs;
 	int ret = EXIT_FAIL, err;
 
 	err = parse_args(&r, argc, argv);
@@ -865,30 +741,50 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	raise_fd_limit();
 	r.pm = procmaps__new();
 	r.epochs = hashmap__new();
-	r.stack_index = hashmap__new();
-	r.sym_index = hashmap__new();
+	r.sa = stackagg__new();
+	if (r.dwarf && !unwinders_start(&r))
+		goto out;
 
 	if (r.target == SAMPLER_CHILD) {
-		if (child_start(&child, r.cmd))
+		if (child__start(&child, r.cmd))
 			goto out;
 		r.pids = xmalloc(sizeof(*r.pids));
 		r.pids[0] = child.pid;
 		r.npids = 1;
 	}
-	sp = sampler__new(&(struct sampler_opts){.target = r.target,
-						 .pids = r.pids,
-						 .npids = r.npids,
-						 .freq = (uint32_t)r.freq,
-						 .no_kernel = r.no_kernel});
+	sp = sampler__new(&(struct sampler_opts){
+		.target = r.target,
+		.pids = r.pids,
+		.npids = r.npids,
+		.freq = (uint32_t)r.freq,
+		/* --wall weighs samples by their period in ns */
+		.event = r.wall ? SAMPLER_EVENT_CPU_CLOCK : SAMPLER_EVENT_AUTO,
+		.no_kernel = r.no_kernel,
+		.regs_user = r.dwarf ? unwinder__perf_regs_mask() : 0,
+		.stack_user = r.dwarf ? r.stack_size : 0});
 	if (!sp) {
 		print_open_error(&r, errno);
 		goto out;
 	}
-	install_signals(old_sig);
+	if (r.wall && !wall_start(&r))
+		goto out;
+	/*
+	 * Kernel symbols are read before sampling starts: /proc/kallsyms takes
+	 * ~75 ms to generate (122k symbols), time that would otherwise come
+	 * after the capture. After wall_start(): its BPF programs are named.
+	 */
+	stab = symtab__new(&(struct symtab_opts){.no_inline = r.no_inline});
+	if (!stab) {
+		pr_err("cannot set up symbolization: %s", strerror(errno));
+		goto out;
+	}
+	if (!r.no_kernel)
+		symtab__reload_kernel(stab);
+	rec_signals_install(old_sig);
 	signals = true;
-	t_start = mono_ns();
+	t_start = rec_mono_ns();
 	if (r.target == SAMPLER_CHILD) {
-		err = child_release(&child);
+		err = child__release(&child);
 		if (err) {
 			pr_err("cannot run '%s': %s", r.cmd[0],
 			       err == ENOENT ? "command not found" : strerror(err));
@@ -904,7 +800,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	}
 	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
 	t_end = t_start + (uint64_t)(r.duration * 1e9);
-	while (!stop_signal && (now = mono_ns()) < t_end) {
+	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
 		uint64_t left_ms = (t_end - now + 999999) / 1000000;
 
 		err = sampler__poll(sp, left_ms < PROGRESS_MS ? (int)left_ms : PROGRESS_MS, &cbs,
@@ -913,6 +809,8 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 			pr_err("reading the perf ring buffers: %s", strerror(-err));
 			break;
 		}
+		flush_pending(&r, false);
+		wall_drain(&r, false);
 		if (r.target == SAMPLER_CHILD) {
 			if (waitpid(child.pid, &child.status, WNOHANG) == child.pid) {
 				child.exited = true;
@@ -924,10 +822,12 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		}
 		if (tty) {
 			sampler__stats(sp, &st);
-			progress((double)(t_end - mono_ns()) / 1e9, &st);
+			progress((double)(t_end - rec_mono_ns()) / 1e9, &st);
 		}
 	}
-	elapsed = (double)(mono_ns() - t_start) / 1e9;
+	t_stop = rec_mono_ns(); /* end of capture: post-processing is timed from here */
+	elapsed = (double)(t_stop - t_start) / 1e9;
+	wall_drain(&r, true); /* while a launched command still lives */
 	/*
 	 * Drain before disabling: the kernel reports samples it dropped only
 	 * when a later record finds room in the ring.
@@ -938,14 +838,15 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		fputs("\r\033[K", stderr);
 	if (r.target == SAMPLER_CHILD && !child.exited) {
 		stopped_child = true;
-		child_stop(&child, stop_signal ? stop_signal : SIGTERM);
+		child__stop(&child, rec_stop_signal ? rec_stop_signal : SIGTERM);
 	}
 	sampler__poll(sp, 0, &cbs, &r);
+	flush_pending(&r, true);
 	sampler__stats(sp, &st);
 	if (r.target == SAMPLER_CHILD)
-		describe_status(child.status, status_text, sizeof(status_text));
+		child__describe_status(child.status, status_text, sizeof(status_text));
 
-	if (!r.nagg) {
+	if (!stackagg__count(r.sa)) {
 		pr_err("no samples collected%s; %s left untouched",
 		       r.target == SAMPLER_CHILD ? " (did the command run long enough?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
@@ -954,14 +855,17 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		goto out;
 	}
 
-	stab = symtab__new(&(struct symtab_opts){.no_inline = r.no_inline});
-	if (!stab) {
-		pr_err("cannot set up symbolization: %s", strerror(errno));
-		goto out;
-	}
+	t_sym = rec_mono_ns();
 	p = profile__new();
-	profile__set_countname(p, g->countname_set ? g->fg.countname : "samples");
-	nprocs = build_profile(&r, stab, p);
+	profile__set_countname(p, g->countname_set ? g->fg.countname : r.wall ? "us" : "samples");
+	stackagg__build(r.sa,
+			&(struct stackagg_build_opts){.no_kernel = r.no_kernel,
+						      .pid_frames = r.pid_frames,
+						      .thread_frames = r.thread_frames,
+						      .time_weights = r.wall,
+						      .offcpu_leaf = r.wall},
+			stab, r.pm, p, &res);
+	t_built = rec_mono_ns();
 
 	target = describe_target(&r);
 	if (!g->title_set) {
@@ -973,8 +877,9 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	}
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(160);
-		snprintf(subtitle, 160, "%s, %ld Hz, %.1f s, %llu samples", sampler__event_name(sp),
-			 r.freq, elapsed, (unsigned long long)st.samples);
+		snprintf(subtitle, 160, "%s%s, %ld Hz, %.1f s, %llu samples",
+			 r.wall ? "wall clock: off-CPU + " : "", sampler__event_name(sp), r.freq,
+			 elapsed, (unsigned long long)st.samples);
 		g->fg.subtitle = subtitle;
 	}
 	if (g->reverse) {
@@ -985,40 +890,52 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	}
 	if (cli_write_profile(p, g))
 		goto out;
+	now = rec_mono_ns();
+	pr_debug("post-processing: %.3f s from the end of capture to the output written "
+		 "(final drain %.3f s, symbolize + build %.3f s, write %.3f s)",
+		 (double)(now - t_stop) / 1e9, (double)(t_sym - t_stop) / 1e9,
+		 (double)(t_built - t_sym) / 1e9, (double)(now - t_built) / 1e9);
 
 	pr_info("event %s at %ld Hz for %.1f s: %llu samples, %llu lost, %zu processes, %.1f%% of "
 		"frames unresolved",
 		sampler__event_name(sp), r.freq, elapsed, (unsigned long long)st.samples,
-		(unsigned long long)st.lost, nprocs,
-		r.frames_total ? 100.0 * (double)r.frames_unresolved / (double)r.frames_total
-			       : 0.0);
+		(unsigned long long)st.lost, res.nprocs,
+		res.frames_total ? 100.0 * (double)res.frames_unresolved / (double)res.frames_total
+				 : 0.0);
+	unwind_report(&r, &res);
+	if (r.wall)
+		wall_report(&r, &res);
 	if (st.lost)
 		pr_warn("%llu samples were lost (the ring buffers overflowed); try a lower -F",
 			(unsigned long long)st.lost);
 	if (r.target == SAMPLER_CHILD)
 		pr_info("'%s' %s%s", r.cmd[0], status_text,
 			stopped_child ? " (stopped at the end of the recording)" : "");
-	if (stop_signal)
-		pr_info("stopped early by %s", strsignal(stop_signal));
+	if (rec_stop_signal)
+		pr_info("stopped early by %s", strsignal(rec_stop_signal));
 	if (!g->output || strcmp(g->output, "-"))
 		pr_info("wrote %s", g->output ? g->output : "flamegraph.svg");
 	ret = EXIT_OK;
 out:
 	if (r.target == SAMPLER_CHILD && child.pid > 0 && !child.exited)
-		child_stop(&child, SIGTERM);
+		child__stop(&child, SIGTERM);
 	if (signals)
-		restore_signals(old_sig);
+		rec_signals_restore(old_sig);
 	sampler__free(sp);
+	offcpu__destroy(r.oc);
 	symtab__free(stab);
 	profile__free(p);
 	procmaps__free(r.pm);
 	hashmap__free(r.epochs);
-	hashmap__free(r.stack_index);
-	hashmap__free(r.sym_index);
-	free(r.agg);
-	free(r.pool);
-	free(r.syms);
-	free(r.fpool);
+	stackagg__free(r.sa);
+	unwinder__free(r.uw);
+	unwinder__free(r.uw_check);
+	addr_stack__release(&r.stk);
+	addr_stack__release(&r.stk_check);
+	free(r.chain);
+	for (size_t i = 0; i < r.npending; i++)
+		free(r.pending[i].data);
+	free(r.pending);
 	free(r.pids);
 	free(target);
 	if (g->fg.title == title)

@@ -151,6 +151,7 @@ static enum hue kind_hue(enum frame_kind kind)
 	case FRAME_KIND_PYTHON: return H_BLUE;
 	case FRAME_KIND_INLINE: return H_AQUA;
 	case FRAME_KIND_ROOT: return H_GREY;
+	case FRAME_KIND_OFFCPU: return H_IO;
 	default: return H_PURPLE;
 	}
 }
@@ -175,6 +176,9 @@ static enum hue pick_hue(enum fg_palette pal, const char *s, size_t len, enum fr
 {
 	enum frame_kind k = effective_kind(s, len, kind);
 
+	/* Blocked time stands out in every palette of a wall-clock graph. */
+	if (k == FRAME_KIND_OFFCPU)
+		return pal == FG_PAL_IO ? H_PURPLE : H_IO;
 	switch (pal) {
 	case FG_PAL_HOT: return H_HOT;
 	case FG_PAL_MEM: return H_MEM;

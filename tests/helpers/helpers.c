@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -212,6 +213,38 @@ void th_require_perf(bool system_wide)
 	cr_skip_test("perf_event_open (%s) refused: %s (run as root or lower "
 		     "kernel.perf_event_paranoid)",
 		     system_wide ? "system-wide" : "this process", strerror(err));
+}
+
+void th_require_bpf(void)
+{
+	union bpf_attr a = {
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = 4,
+		.value_size = 8,
+		.max_entries = 1,
+	};
+	const char *req = getenv("RESQ_REQUIRE_PRIV");
+	bool required = req && !strcmp(req, "1");
+	int fd;
+
+#ifndef HAVE_BPF
+	cr_skip_test("built without BPF support (NO_BPF=1, or libbpf-dev, clang or bpftool "
+		     "missing at build time)");
+#endif
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		if (required)
+			cr_assert_fail("the kernel has no BTF, and RESQ_REQUIRE_PRIV=1");
+		cr_skip_test("the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+	}
+	fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (required)
+		cr_assert_fail("bpf(BPF_MAP_CREATE) refused: %s, and RESQ_REQUIRE_PRIV=1",
+			       strerror(errno));
+	cr_skip_test("bpf(BPF_MAP_CREATE) refused: %s (run as root)", strerror(errno));
 }
 
 void th_sampling_lock(bool exclusive)

@@ -65,6 +65,14 @@ void th_result_free(struct th_result *r);
 void th_require_perf(bool system_wide);
 
 /*
+ * For tests that load eBPF programs: skips (cr_skip_test, with the reason)
+ * when the program was built without BPF, the kernel has no BTF, or the
+ * kernel refuses a BPF map (no CAP_BPF) - unless RESQ_REQUIRE_PRIV=1, which
+ * turns the last two into failures.
+ */
+void th_require_bpf(void);
+
+/*
  * Serializes sampling tests across the runner's parallel jobs: system-wide
  * tests take the lock exclusively, others shared. Held until the test's
  * process exits (each Criterion test runs in its own process).

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * offcpu and record --wall end to end: the real binary measures
+ * tests/workloads/sleeper.c, whose threads block in known functions for
+ * known shares of the time, and the tests check what a user would look at:
+ * each function's share of the blocked time, the total against the wall
+ * time, the kernel frames where a thread blocked, the filters (-p,
+ * --min-block, --state), the wall-clock split of on- and off-CPU time, and
+ * the messages and exit codes of refusals and usage errors.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers/helpers.h"
+#include "xalloc.h"
+
+#define dir th_dir
+
+/* 60 s like every suite (a Criterion 2.4 leak under ASan otherwise). */
+TestSuite(offcpu, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
+
+static char *workload(const char *name)
+{
+	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
+
+	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
+	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
+	return p;
+}
+
+/* Runs `resq-flame CMD -o out.folded -f folded ARGS...`; *folded gets the output. */
+static struct th_result run(const char *cmd, char **folded, const char *const *args)
+{
+	const char *argv[64];
+	char *out = th_path(dir, "out.folded");
+	struct th_result r;
+	size_t n = 0;
+
+	argv[n++] = th_bin();
+	argv[n++] = cmd;
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "-f";
+	argv[n++] = "folded";
+	while (*args && n < 63)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	r = th_run(argv, NULL, 0, 50);
+	*folded = th_read_file(out, NULL);
+	free(out);
+	return r;
+}
+
+/*
+ * Weight of the lines whose stack contains every needle in @all (NULL-
+ * terminated; frames matched as ";NEEDLE;" or at either end) and, when
+ * @root is set, whose root frame is @root.
+ */
+static double weight(const char *folded, const char *root, const char *const *all)
+{
+	const char *line = folded;
+	double sum = 0;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line), i;
+		char *l = xmalloc(len + 3), *sp;
+		bool ok = true;
+
+		l[0] = ';';
+		memcpy(l + 1, line, len);
+		l[len + 1] = '\0';
+		sp = strrchr(l, ' ');
+		if (sp) {
+			double w = atof(sp + 1);
+
+			sp[0] = ';';
+			sp[1] = '\0';
+			if (root) {
+				size_t rl = strlen(root);
+
+				ok = !strncmp(l + 1, root, rl) && l[rl + 1] == ';';
+			}
+			for (i = 0; ok && all && all[i]; i++) {
+				char *needle = xmalloc(strlen(all[i]) + 3);
+
+				sprintf(needle, ";%s;", all[i]);
+				ok = strstr(l, needle) != NULL;
+				free(needle);
+			}
+			if (ok)
+				sum += w;
+		}
+		free(l);
+		line = nl ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+#define W(folded, root, ...) weight(folded, root, (const char *const[]){__VA_ARGS__, NULL})
+
+static bool any_line_has(const char *folded, const char *needle)
+{
+	return folded && strstr(folded, needle) != NULL;
+}
+
+/* Each root frame of @folded, checked against @want. */
+static void assert_roots(const char *folded, const char *want)
+{
+	const char *line = folded;
+	size_t wl = strlen(want);
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+
+		cr_assert(!strncmp(line, want, wl) && (line[wl] == ';' || line[wl] == ' '),
+			  "a stack outside the target: %.*s", (int)(nl ? nl - line : 200), line);
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+static void privileged(bool system_wide)
+{
+	th_require_bpf();
+	th_sampling_lock(system_wide);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Starts the sleeper in the background; returns its pid once it printed "ready". */
+static pid_t start_sleeper(const char *mode, const char *secs)
+{
+	char *w = workload("sleeper"), buf[16];
+	int fds[2];
+	pid_t pid;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		execl(w, "sleeper", mode, secs, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	cr_assert_gt(read(fds[0], buf, sizeof(buf)), 0, "sleeper did not start");
+	close(fds[0]);
+	free(w);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+Test(offcpu, help_ends_with_examples)
+{
+	const char *a[] = {th_bin(), "offcpu", "--help", NULL};
+	struct th_result r = th_run(a, NULL, 0, 10);
+	const char *ex;
+
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(strstr(r.out, "usage: resq-flame offcpu"), "%s", r.out);
+	ex = strstr(r.out, "\nexamples:\n");
+	cr_assert_not_null(ex, "offcpu --help must end in examples");
+	cr_assert_not_null(strstr(ex, "resq-flame offcpu -p "), "%s", ex);
+	cr_assert_eq(strstr(ex + 1, "\n\n"), NULL, "nothing may follow the examples: %s", ex);
+	th_result_free(&r);
+}
+
+Test(offcpu, usage_errors_exit_2)
+{
+	static const struct {
+		const char *args[6];
+		const char *msg;
+	} cases[] = {
+		{{"--state", "busy"}, "invalid value for --state"},
+		{{"--min-block", "1ms"}, "--min-block"},
+		{{"--max-block", "0"}, "--max-block"},
+		{{"--min-block", "100", "--max-block", "10"}, "below --min-block"},
+		{{"-a", "-p", "1"}, "-a cannot be combined with -p"},
+		{{"-p", "1", "--", "true"}, "either -p or a COMMAND"},
+		{{"-a", "--", "true"}, "either -a or a COMMAND"},
+		{{"-p", "x1"}, "invalid value for -p"},
+		{{"-d", "5x"}, "invalid duration for -d"},
+		{{"--stack-storage", "1"}, "--stack-storage"},
+		{{"--no-such-option"}, "unknown or incomplete option"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[10] = {th_bin(), "offcpu"};
+		struct th_result r;
+		size_t n = 2, k;
+
+		for (k = 0; cases[i].args[k]; k++)
+			argv[n++] = cases[i].args[k];
+		r = th_run(argv, NULL, 0, 10);
+		cr_expect_eq(r.status, 2, "case %zu: status %d, stderr: %s", i, r.status, r.err);
+		cr_expect_not_null(strstr(r.err, cases[i].msg), "case %zu: want '%s' in: %s", i,
+				   cases[i].msg, r.err);
+		th_result_free(&r);
+	}
+}
+
+Test(offcpu, missing_pid_exits_1)
+{
+	pid_t pid = fork();
+	char buf[32];
+	const char *argv[] = {th_bin(), "offcpu", "-p", buf, "-d", "1", NULL};
+	struct th_result r;
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0); /* a pid that was just freed */
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	r = th_run(argv, NULL, 0, 20);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "no such process"), "%s", r.err);
+	th_result_free(&r);
+}
+
+/*
+ * The designed split: main blocks 70% in sleep_phase (nanosleep) and 30%
+ * in pipe_phase (a pipe read); the server thread blocks all the time.
+ */
+Test(offcpu, blocked_time_split_by_function)
+{
+	char *w = workload("sleeper"), *folded;
+	const char *args[] = {"--", w, "split", "3", NULL};
+	struct th_result r;
+	double t0, wall, sleep_w, pipe_w, total, share;
+
+	privileged(false);
+	t0 = mono_s();
+	r = run("offcpu", &folded, args);
+	wall = mono_s() - t0;
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(folded);
+	cr_assert_not_null(strstr(r.err, "exited with status 0"), "%s", r.err);
+
+	sleep_w = W(folded, "sleeper", "main", "sleep_phase");
+	pipe_w = W(folded, "sleeper", "main", "pipe_phase");
+	cr_assert_gt(sleep_w + pipe_w, 0, "no main-thread stacks:\n%s", folded);
+	share = 100 * sleep_w / (sleep_w + pipe_w);
+	cr_expect(share > 67 && share < 73,
+		  "sleep_phase %.1f%% of main's blocked time, want 70 +- 3", share);
+	cr_expect(100 - share > 27 && 100 - share < 33,
+		  "pipe_phase %.1f%% of main's blocked time, want 30 +- 3", 100 - share);
+
+	/* Two threads blocked nearly all of at least 3 s (weights are us). */
+	total = weight(folded, "sleeper", NULL);
+	cr_expect(total >= 0.95 * 2 * 3e6, "%.3f s blocked, want >= 95%% of 2 threads x 3 s",
+		  total / 1e6);
+	cr_expect(total <= 2 * wall * 1e6 * 1.01, "%.3f s blocked in %.3f s with 2 threads",
+		  total / 1e6, wall);
+
+	/* Where it blocked, in the kernel; the BPF program's own frames are gone. */
+	cr_expect_gt(W(folded, "sleeper", "sleep_phase", "do_nanosleep"), 0.9 * sleep_w,
+		     "do_nanosleep under sleep_phase:\n%s", folded);
+	cr_expect_gt(W(folded, "sleeper", "pipe_server", "server_nap", "do_nanosleep"), 0, "%s",
+		     folded);
+	cr_expect_gt(W(folded, "sleeper", "pipe_phase", "schedule"), 0.9 * pipe_w, "%s", folded);
+	cr_expect(!any_line_has(folded, "bpf_prog_") && !any_line_has(folded, "bpf_trace_run"),
+		  "BPF frames left in:\n%s", folded);
+	th_result_free(&r);
+	free(folded);
+	free(w);
+}
+
+Test(offcpu, svg_is_in_microseconds)
+{
+	char *w = workload("sleeper"), *out = th_path(dir, "out.svg"), *svg;
+	const char *argv[] = {th_bin(), "offcpu", "-o", out, "--", w, "split", "1", NULL};
+	struct th_result r;
+
+	privileged(false);
+	r = th_run(argv, NULL, 0, 50);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	svg = th_read_file(out, NULL);
+	cr_assert_not_null(svg);
+	cr_expect_not_null(strstr(svg, " us, "), "tooltips count us");
+	cr_expect_not_null(strstr(svg, "sleep_phase"));
+	cr_expect_not_null(strstr(svg, "resq-flame offcpu: "), "the title names the mode");
+	th_result_free(&r);
+	free(svg);
+	free(out);
+	free(w);
+}
+
+Test(offcpu, pid_filter_sees_only_that_process)
+{
+	pid_t a, b;
+	char pa[16], pb[24], root[40], *folded;
+	const char *args[] = {"-p", pa, "-d", "2", "--pid-frames", NULL};
+	struct th_result r;
+
+	privileged(false);
+	a = start_sleeper("split", "6");
+	b = start_sleeper("split", "6");
+	snprintf(pa, sizeof(pa), "%d", (int)a);
+	snprintf(pb, sizeof(pb), "sleeper-%d;", (int)b);
+	snprintf(root, sizeof(root), "sleeper-%d", (int)a);
+	r = run("offcpu", &folded, args);
+	stop(a);
+	stop(b);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(folded);
+	assert_roots(folded, root);
+	cr_expect(!any_line_has(folded, pb), "the other sleeper is in the graph");
+	cr_expect_gt(W(folded, root, "sleep_phase"), 0, "%s", folded);
+	cr_expect_gt(W(folded, root, "pipe_server"), 0, "%s", folded);
+	th_result_free(&r);
+	free(folded);
+}
+
+Test(offcpu, min_block_drops_short_sleeps)
+{
+	char *w = workload("sleeper"), *all, *filtered;
+	const char *a1[] = {"--", w, "short", "2", NULL};
+	const char *a2[] = {"--min-block", "10000", "--", w, "short", "2", NULL};
+	struct th_result r1, r2;
+
+	privileged(false);
+	r1 = run("offcpu", &all, a1);
+	cr_assert_eq(r1.status, 0, "status %d: %s", r1.status, r1.err);
+	r2 = run("offcpu", &filtered, a2);
+	cr_assert_eq(r2.status, 0, "status %d: %s", r2.status, r2.err);
+	/* Without the filter both show up (~half of the time each). */
+	cr_expect_gt(W(all, "sleeper", "short_sleeps"), 0.3e6, "%s", all);
+	cr_expect_gt(W(all, "sleeper", "long_sleeps"), 0.3e6, "%s", all);
+	/*
+	 * 200 us naps are far below 10 ms, 30 ms naps above. A busy machine may
+	 * wake a nap very late, and then it really blocked that long: allow a
+	 * few.
+	 */
+	cr_expect_lt(W(filtered, "sleeper", "short_sleeps"),
+		     0.05 * W(all, "sleeper", "short_sleeps"), "%s", filtered);
+	cr_expect_gt(W(filtered, "sleeper", "long_sleeps"), 0.3e6, "%s", filtered);
+	th_result_free(&r1);
+	th_result_free(&r2);
+	free(all);
+	free(filtered);
+	free(w);
+}
+
+Test(offcpu, state_and_no_kernel_filters)
+{
+	char *w = workload("sleeper"), *disk, *nok;
+	const char *a1[] = {"--state", "disk", "--", w, "split", "1", NULL};
+	const char *a2[] = {"--state", "sleep", "--no-kernel", "--", w, "split", "1", NULL};
+	struct th_result r1, r2;
+
+	privileged(false);
+	/* nanosleep and pipe reads sleep interruptibly: nothing of them under disk. */
+	r1 = run("offcpu", &disk, a1);
+	cr_assert(r1.status == 0 || r1.status == 1, "status %d: %s", r1.status, r1.err);
+	if (r1.status == 1)
+		cr_expect_not_null(strstr(r1.err, "no off-CPU time recorded"), "%s", r1.err);
+	cr_expect_eq(W(disk, NULL, "sleep_phase"), 0, "%s", disk);
+	cr_expect_eq(W(disk, NULL, "pipe_phase"), 0, "%s", disk);
+
+	r2 = run("offcpu", &nok, a2);
+	cr_assert_eq(r2.status, 0, "status %d: %s", r2.status, r2.err);
+	cr_expect_gt(W(nok, "sleeper", "sleep_phase"), 0.5e6, "%s", nok);
+	cr_expect(!any_line_has(nok, "schedule"), "kernel frames with --no-kernel:\n%s", nok);
+	th_result_free(&r1);
+	th_result_free(&r2);
+	free(disk);
+	free(nok);
+	free(w);
+}
+
+/* The raw_tp flavour of the program measures the same (RESQ_BPF_ATTACH). */
+Test(offcpu, raw_tp_flavour)
+{
+	char *w = workload("sleeper"), *folded;
+	const char *args[] = {"--", w, "split", "2", NULL};
+	struct th_result r;
+	double s, p;
+
+	privileged(false);
+	setenv("RESQ_BPF_ATTACH", "raw_tp", 1);
+	r = run("offcpu", &folded, args);
+	unsetenv("RESQ_BPF_ATTACH");
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_not_null(strstr(r.err, "(raw_tp)"), "%s", r.err);
+	s = W(folded, "sleeper", "main", "sleep_phase");
+	p = W(folded, "sleeper", "main", "pipe_phase");
+	cr_assert_gt(s + p, 0, "%s", folded);
+	cr_expect(100 * s / (s + p) > 66 && 100 * s / (s + p) < 74, "sleep_phase %.1f%%",
+		  100 * s / (s + p));
+	cr_expect_gt(W(folded, "sleeper", "sleep_phase", "do_nanosleep"), 0, "%s", folded);
+	cr_expect(!any_line_has(folded, "bpf_prog_"), "%s", folded);
+	th_result_free(&r);
+	free(folded);
+	free(w);
+}
+
+Test(offcpu, system_wide_sees_other_processes)
+{
+	pid_t a;
+	char *folded;
+	const char *args[] = {"-a", "-d", "1500ms", NULL};
+	struct th_result r;
+
+	privileged(true);
+	a = start_sleeper("split", "4");
+	r = run("offcpu", &folded, args);
+	stop(a);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_gt(W(folded, "sleeper", "sleep_phase"), 0.5e6, "%s", folded);
+	cr_expect_gt(weight(folded, NULL, NULL), weight(folded, "sleeper", NULL) + 1e6,
+		     "only the sleeper was seen:\n%s", folded);
+	th_result_free(&r);
+	free(folded);
+}
+
+/*
+ * Without CAP_BPF (here: as nobody, through setpriv) the kernel cannot load
+ * the program: exit 1, the missing capability named, nothing written.
+ */
+Test(offcpu, refused_without_cap_bpf)
+{
+	char *out = th_path("/tmp", "resq-flame-offcpu-refused.svg");
+	const char *argv[] = {"setpriv",
+			      "--reuid=65534",
+			      "--regid=65534",
+			      "--clear-groups",
+			      th_bin(),
+			      "offcpu",
+			      "-d",
+			      "1",
+			      "-o",
+			      out,
+			      NULL};
+	struct th_result r;
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	if (access("/usr/bin/setpriv", X_OK))
+		cr_skip_test("setpriv (util-linux) not installed");
+	unlink(out);
+	r = th_run(argv, NULL, 0, 20);
+	if (r.status == 127 || strstr(r.err, "Permission denied"))
+		cr_skip_test("nobody cannot run %s: %s", th_bin(), r.err);
+	cr_assert_eq(r.status, 1, "status %d: %s", r.status, r.err);
+#ifdef HAVE_BPF
+	cr_expect_not_null(strstr(r.err, "CAP_BPF"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "root"), "%s", r.err);
+#else
+	cr_expect_not_null(strstr(r.err, "without BPF support"), "%s", r.err);
+#endif
+	cr_expect(!th_exists(out), "%s was written", out);
+	th_result_free(&r);
+	free(out);
+}
+
+/*
+ * record --wall on a thread that computes 30% and sleeps 70% of the time:
+ * on-CPU samples x period and off-CPU blocked time in one graph, in us.
+ */
+Test(offcpu, wall_clock_split)
+{
+	char *w = workload("sleeper"), *folded;
+	const char *args[] = {"--wall", "-F", "999", "--", w, "wall", "3", NULL};
+	struct th_result r;
+	double on, off, total, spin, sleep;
+
+	th_require_perf(false);
+	privileged(true); /* exclusive: on-CPU time suffers from other jobs */
+	r = run("record", &folded, args);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(folded);
+	total = weight(folded, "sleeper", NULL);
+	spin = W(folded, "sleeper", "spin_phase");
+	sleep = W(folded, "sleeper", "sleep_phase");
+	off = W(folded, "sleeper", "[off-cpu]");
+	on = total - off;
+	cr_assert_gt(total, 0.9 * 3e6, "%.3f s in a 3 s run:\n%s", total / 1e6, folded);
+	cr_expect(100 * spin / total > 25 && 100 * spin / total < 35,
+		  "spin_phase %.1f%% of the wall-clock time, want 30 +- 5", 100 * spin / total);
+	cr_expect(100 * sleep / total > 65 && 100 * sleep / total < 75,
+		  "sleep_phase %.1f%% of the wall-clock time, want 70 +- 5", 100 * sleep / total);
+	/*
+	 * sleep_phase is all blocked time, in nanosleep. spin_phase is on CPU,
+	 * except while other processes preempt it (this machine is shared, so
+	 * only a loose bound holds for on-CPU time alone).
+	 */
+	cr_expect_gt(W(folded, "sleeper", "sleep_phase", "do_nanosleep", "[off-cpu]"), 0.99 * sleep,
+		     "%s", folded);
+	cr_expect(100 * on / total > 10 && 100 * on / total < 35, "on CPU %.1f%%, want <= 35",
+		  100 * on / total);
+	cr_expect_gt(W(folded, "sleeper", "spin_phase") -
+			     W(folded, "sleeper", "spin_phase", "[off-cpu]"),
+		     0.8 * on, "%s", folded);
+	cr_expect_not_null(strstr(r.err, "wall clock: "), "%s", r.err);
+	th_result_free(&r);
+	free(folded);
+	free(w);
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * record --call-graph dwarf end to end, on workloads built without frame
+ * pointers (tests/workloads/NAME.c built as NAME_nofp): the burner's split
+ * and roots, an exact call chain, a callback through libc's qsort, a leaf
+ * in libc that keeps its caller, a deep recursion cut by a small stack copy
+ * and complete with the default one, libdw and libunwind agreeing on every
+ * sample, and the hint that frame-pointer mode gives on such programs.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers/helpers.h"
+#include "xalloc.h"
+
+TestSuite(record_dwarf, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
+
+static char *workload(const char *name)
+{
+	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
+
+	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
+	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
+	return p;
+}
+
+/* Runs record with @args (NULL-terminated), folded stacks into *@folded. */
+static struct th_result record(char **folded, const char *const *args)
+{
+	const char *argv[64];
+	char *out = th_path(th_dir, "out.folded");
+	struct th_result r;
+	size_t n = 0;
+
+	argv[n++] = th_bin();
+	argv[n++] = "record";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "-f";
+	argv[n++] = "folded";
+	while (*args && n < 63)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	r = th_run(argv, NULL, 0, 50);
+	*folded = th_read_file(out, NULL);
+	free(out);
+	return r;
+}
+
+/* Calls @fn(stack, count, ctx) for each folded line; the stack is NUL-terminated. */
+static void each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
+		      void *ctx)
+{
+	const char *line = folded;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char *l = xstrndup(line, len), *sp = strrchr(l, ' ');
+
+		if (sp) {
+			*sp = '\0';
+			fn(l, atof(sp + 1), ctx);
+		}
+		free(l);
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+struct count {
+	const char *needle;
+	double n;
+};
+
+static void count_cb(const char *stack, double n, void *ctx)
+{
+	struct count *c = ctx;
+
+	if (!c->needle || strstr(stack, c->needle))
+		c->n += n;
+}
+
+/* Samples in stacks containing @needle (all with NULL). */
+static double count_where(const char *folded, const char *needle)
+{
+	struct count c = {.needle = needle};
+
+	each_line(folded, count_cb, &c);
+	return c.n;
+}
+
+static void privileged(void)
+{
+	th_require_perf(false);
+	th_sampling_lock(false);
+}
+
+Test(record_dwarf, help_says_when_to_pick_dwarf)
+{
+	const char *a[] = {th_bin(), "record", "--help", NULL};
+	struct th_result r = th_run(a, NULL, 0, 10);
+
+	cr_assert_eq(r.status, 0);
+	cr_expect_not_null(strstr(r.out, "--call-graph dwarf[,SIZE]"), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "Pick it when"), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "--unwinder NAME"), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "\nexamples:\n"));
+	th_result_free(&r);
+}
+
+Test(record_dwarf, burner_split_and_every_stack_reaches_start)
+{
+	char *w = workload("burner_nofp"), *f = NULL;
+	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "2", NULL};
+	struct th_result r;
+	double all, total, half, third, fifth, rooted;
+
+	privileged();
+	r = record(&f, args);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, "fully unwound"), "%s", r.err);
+	total = count_where(f, ";burn_half") + count_where(f, ";burn_third") +
+		count_where(f, ";burn_fifth");
+	cr_assert_gt(total, 500, "too few samples in the burn functions: %.0f\n%s", total, r.err);
+	half = 100 * count_where(f, ";main;burn_half") / total;
+	third = 100 * count_where(f, ";main;burn_third") / total;
+	fifth = 100 * count_where(f, ";main;burn_fifth") / total;
+	cr_expect(half > 47 && half < 53, "burn_half %.1f%% (want 50 +- 3)\n%s", half, f);
+	cr_expect(third > 27 && third < 33, "burn_third %.1f%% (want 30 +- 3)", third);
+	cr_expect(fifth > 17 && fifth < 23, "burn_fifth %.1f%% (want 20 +- 3)", fifth);
+	/* Without frame pointers, DWARF still reaches main and _start. */
+	all = count_where(f, NULL);
+	rooted = count_where(f, "burner_nofp;_start;");
+	cr_expect_geq(rooted, all * 0.99, "%.0f of %.0f samples reach _start:\n%s", rooted, all, f);
+	cr_expect_geq(count_where(f, ";main;burn_"), total * 0.99, "%s", f);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+Test(record_dwarf, exact_call_chain)
+{
+	char *w = workload("chain_nofp"), *f = NULL;
+	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
+	struct th_result r;
+	double all, chain;
+
+	privileged();
+	r = record(&f, args);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(f, "chain_nofp;_start;"), "%s", f);
+	all = count_where(f, NULL);
+	chain = count_where(f, ";main;a;b;c");
+	cr_expect_gt(chain / all, 0.9, "main;a;b;c holds %.0f of %.0f samples:\n%s", chain, all, f);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+struct qsort_check {
+	double cmp, through_qsort, broken;
+	char example[512];
+};
+
+/* compare_slow samples: main;sort_rounds;<a qsort function>;...;compare_slow. */
+static void qsort_cb(const char *stack, double n, void *ctx)
+{
+	struct qsort_check *q = ctx;
+	const char *sr = strstr(stack, ";main;sort_rounds;"), *cmp = strstr(stack, ";compare_slow");
+
+	if (!cmp)
+		return;
+	q->cmp += n;
+	if (sr && sr < cmp && !strncmp(stack, "qsort_cb_nofp;_start;", 21)) {
+		const char *next = sr + strlen(";main;sort_rounds;");
+		size_t len = strcspn(next, ";");
+
+		if (memmem(next, len, "qsort", 5)) {
+			q->through_qsort += n;
+			return;
+		}
+	}
+	q->broken += n;
+	if (!q->example[0])
+		snprintf(q->example, sizeof(q->example), "%s", stack);
+}
+
+Test(record_dwarf, libc_callback_unwinds_through_qsort_to_main)
+{
+	char *w = workload("qsort_cb_nofp"), *f = NULL;
+	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
+	struct qsort_check q = {0};
+	struct th_result r;
+
+	privileged();
+	r = record(&f, args);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	each_line(f, qsort_cb, &q);
+	cr_assert_gt(q.cmp, 150, "%.0f comparator samples\n%s", q.cmp, f);
+	cr_expect_geq(q.through_qsort, q.cmp * 0.99,
+		      "%.0f of %.0f comparator samples go main;sort_rounds;qsort...;compare_slow; "
+		      "e.g. %s",
+		      q.through_qsort, q.cmp, q.example);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+struct leaf_check {
+	double with_caller, without;
+	char example[512];
+};
+
+static bool libc_string_function(const char *frame, size_t len)
+{
+	return memmem(frame, len, "memmove", 7) || memmem(frame, len, "memcpy", 6) ||
+	       memmem(frame, len, "strlen", 6);
+}
+
+/* Every memcpy/strlen frame must sit right under libc_heavy. */
+static void leaf_cb(const char *stack, double n, void *ctx)
+{
+	struct leaf_check *c = ctx;
+	const char *p = stack, *prev = NULL;
+	size_t prev_len = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, ";");
+
+		if (libc_string_function(p, len)) {
+			if (prev && prev_len == 10 && !memcmp(prev, "libc_heavy", 10)) {
+				c->with_caller += n;
+			} else {
+				c->without += n;
+				if (!c->example[0])
+					snprintf(c->example, sizeof(c->example), "%s", stack);
+			}
+			return;
+		}
+		prev = p;
+		prev_len = len;
+		p += len;
+		if (*p)
+			p++;
+	}
+}
+
+Test(record_dwarf, libc_leaf_keeps_its_caller)
+{
+	char *w = workload("libc_leaf_nofp"), *f = NULL;
+	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
+	struct leaf_check c = {0};
+	struct th_result r;
+
+	privileged();
+	r = record(&f, args);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	each_line(f, leaf_cb, &c);
+	cr_assert_gt(c.with_caller + c.without, 150, "%s", f);
+	cr_expect_leq(c.without, (c.with_caller + c.without) * 0.01,
+		      "%.0f of %.0f libc leaf samples lost their caller; e.g. %s", c.without,
+		      c.with_caller + c.without, c.example);
+	cr_expect_gt(count_where(f, ";main;libc_heavy;"), count_where(f, NULL) * 0.9, "%s", f);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+/* Occurrences of ";recurse" in the deepest stack. */
+static void depth_cb(const char *stack, double n, void *ctx)
+{
+	size_t *max = ctx, k = 0;
+	const char *p = stack;
+
+	while ((p = strstr(p, ";recurse"))) {
+		k++;
+		p += 8;
+	}
+	if (k > *max)
+		*max = k;
+}
+
+Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
+{
+	char *w = workload("deep_rec_nofp"), *f = NULL;
+	const char *small[] = {"--call-graph", "dwarf,8192", "-F", "499", "--", w, "1", NULL};
+	const char *dflt[] = {"--call-graph", "dwarf", "-F", "499", "--", w, "1", NULL};
+	struct th_result r;
+	double all, trunc;
+	size_t depth = 0;
+	const char *cut;
+
+	privileged();
+	r = record(&f, small);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	all = count_where(f, ";spin") + count_where(f, ";recurse");
+	trunc = count_where(f, "deep_rec_nofp;[truncated];");
+	cr_assert_gt(all, 100, "%s", f);
+	cr_expect_geq(trunc, count_where(f, NULL) * 0.95, "%.0f of %.0f samples truncated:\n%s",
+		      trunc, count_where(f, NULL), r.err);
+	cut = strstr(r.err, "cut by the 8192-byte stack copy");
+	cr_expect_not_null(cut, "%s", r.err);
+	cr_expect_null(strstr(r.err, "; 0 cut by"), "the cut stacks were not counted: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "--call-graph dwarf,16384"), "no hint: %s", r.err);
+	free(f);
+	th_result_free(&r);
+
+	r = record(&f, dflt);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	all = count_where(f, NULL);
+	trunc = count_where(f, "[truncated]");
+	cr_expect_leq(trunc, all * 0.01, "%.0f of %.0f truncated with 32 KiB:\n%s", trunc, all,
+		      r.err);
+	each_line(f, depth_cb, &depth);
+	cr_expect_geq(depth, 251, "deepest stack has %zu recurse frames", depth);
+	cr_expect_geq(count_where(f, "deep_rec_nofp;_start;"), all * 0.99, "%s", r.err);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+/* "agree on N of M samples" in @err: N == M > @min. */
+static void expect_agree(const char *err, double min, const char *what)
+{
+	const char *p = strstr(err, "agree on ");
+	unsigned long long n = 0, m = 0;
+
+	cr_assert_not_null(p, "%s: no unwinder check line: %s", what, err);
+	cr_assert_eq(sscanf(p, "agree on %llu of %llu", &n, &m), 2, "%s", p);
+	cr_expect_eq(n, m, "%s: libdw and libunwind differ on %llu of %llu samples: %.2000s", what,
+		     m - n, m,
+		     strstr(err, "unwinders differ") ? strstr(err, "unwinders differ") : "");
+	cr_expect_gt((double)m, min, "%s: %llu samples", what, m);
+}
+
+Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
+{
+	static const char *const names[] = {"burner_nofp", "chain_nofp", "qsort_cb_nofp",
+					    "libc_leaf_nofp", "deep_rec_nofp"};
+	size_t i;
+
+#ifndef HAVE_LIBUNWIND
+	cr_skip_test("built without libunwind (NO_LIBUNWIND=1 or libunwind-dev missing)");
+#endif
+	privileged();
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *w = workload(names[i]), *f = NULL;
+		const char *args[] = {"-v",    "--call-graph",
+				      "dwarf", "--unwinder-check",
+				      "-F",    "999",
+				      "--",    w,
+				      "1",     NULL};
+		struct th_result r = record(&f, args);
+
+		cr_assert_eq(r.status, 0, "%s: status %d: %s", names[i], r.status, r.err);
+		expect_agree(r.err, 100, names[i]);
+		free(f);
+		free(w);
+		th_result_free(&r);
+	}
+}
+
+Test(record_dwarf, libunwind_backend)
+{
+	char *w = workload("qsort_cb_nofp"), *f = NULL;
+	const char *args[] = {"--call-graph", "dwarf", "--unwinder", "libunwind", "-F", "999",
+			      "--",	      w,       "1",	     NULL};
+	struct th_result r;
+
+	privileged();
+	r = record(&f, args);
+#ifdef HAVE_LIBUNWIND
+	struct qsort_check q = {0};
+
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_not_null(strstr(r.err, "DWARF unwinding (libunwind)"), "%s", r.err);
+	each_line(f, qsort_cb, &q);
+	cr_assert_gt(q.cmp, 150, "%s", f);
+	cr_expect_geq(q.through_qsort, q.cmp * 0.99, "e.g. %s", q.example);
+#else
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "built without libunwind"), "%s", r.err);
+#endif
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
+
+Test(record_dwarf, frame_pointer_mode_suggests_dwarf_for_code_without_them)
+{
+	char *nofp = workload("qsort_cb_nofp"), *fp = workload("qsort_cb"), *f = NULL;
+	const char *a[] = {"-F", "999", "--", nofp, "1", NULL};
+	const char *b[] = {"-F", "999", "--", fp, "1", NULL};
+	struct th_result r;
+
+	privileged();
+	/* Frame pointers cannot get through libc's qsort: nearly every stack is cut. */
+	r = record(&f, a);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_not_null(strstr(r.err, "--call-graph dwarf unwinds such code"), "%s", r.err);
+	free(f);
+	th_result_free(&r);
+	r = record(&f, b);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_not_null(strstr(r.err, "--call-graph dwarf unwinds such code"),
+			   "the frame-pointer build breaks in qsort too: %s", r.err);
+	free(f);
+	th_result_free(&r);
+	free(nofp);
+	free(fp);
+}
+
+Test(record_dwarf, frame_pointer_mode_quiet_when_stacks_are_whole)
+{
+	char *w = workload("chain"), *f = NULL;
+	const char *a[] = {"-F", "999", "--", w, "1", NULL};
+	struct th_result r;
+
+	privileged();
+	r = record(&f, a);
+	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
+	cr_expect_null(strstr(r.err, "--call-graph dwarf"), "%s", r.err);
+	free(f);
+	free(w);
+	th_result_free(&r);
+}
