@@ -7,6 +7,8 @@
  *
  * usage: deep_rec [SECONDS] [DEPTH]   (default 1, 250)
  */
+#include <stdio.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -50,5 +52,11 @@ int main(int argc, char **argv)
 	do
 		sink += recurse(depth, sink);
 	while (now() - t0 < secs);
-	return 0;
+	/*
+	 * Leave without libc's exit path: the record_dwarf check compares
+	 * unwinders on the designed stacks, and libunwind mis-steps through
+	 * exit()'s noreturn call (a known gap, see the DWARF issue's note).
+	 */
+	fflush(stdout);
+	_exit(0);
 }

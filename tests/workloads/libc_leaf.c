@@ -6,6 +6,8 @@
  *
  * usage: libc_leaf [SECONDS]   (default 1)
  */
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,5 +50,11 @@ int main(int argc, char **argv)
 	while (now() - t0 < secs);
 	free(src);
 	free(dst);
-	return 0;
+	/*
+	 * Leave without libc's exit path: the record_dwarf check compares
+	 * unwinders on the designed stacks, and libunwind mis-steps through
+	 * exit()'s noreturn call (a known gap, see the DWARF issue's note).
+	 */
+	fflush(stdout);
+	_exit(0);
 }
