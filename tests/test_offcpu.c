@@ -26,38 +26,6 @@
 /* 60 s like every suite (a Criterion 2.4 leak under ASan otherwise). */
 TestSuite(offcpu, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
-static char *workload(const char *name)
-{
-	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
-
-	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
-	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
-	return p;
-}
-
-/* Runs `resq-flame CMD -o out.folded -f folded ARGS...`; *folded gets the output. */
-static struct th_result run(const char *cmd, char **folded, const char *const *args)
-{
-	const char *argv[64];
-	char *out = th_path(dir, "out.folded");
-	struct th_result r;
-	size_t n = 0;
-
-	argv[n++] = th_bin();
-	argv[n++] = cmd;
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "-f";
-	argv[n++] = "folded";
-	while (*args && n < 63)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	r = th_run(argv, NULL, 0, 50);
-	*folded = th_read_file(out, NULL);
-	free(out);
-	return r;
-}
-
 /*
  * Weight of the lines whose stack contains every needle in @all (NULL-
  * terminated; frames matched as ";NEEDLE;" or at either end) and, when
@@ -126,12 +94,6 @@ static void assert_roots(const char *folded, const char *want)
 	}
 }
 
-static void privileged(bool system_wide)
-{
-	th_require_bpf();
-	th_sampling_lock(system_wide);
-}
-
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -143,22 +105,10 @@ static double mono_s(void)
 /* Starts the sleeper in the background; returns its pid once it printed "ready". */
 static pid_t start_sleeper(const char *mode, const char *secs)
 {
-	char *w = workload("sleeper"), buf[16];
-	int fds[2];
-	pid_t pid;
+	char *w = th_workload("sleeper");
+	const char *argv[] = {w, mode, secs, NULL};
+	pid_t pid = th_spawn_ready(argv, "ready");
 
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		execl(w, "sleeper", mode, secs, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	cr_assert_gt(read(fds[0], buf, sizeof(buf)), 0, "sleeper did not start");
-	close(fds[0]);
 	free(w);
 	return pid;
 }
@@ -204,36 +154,13 @@ Test(offcpu, usage_errors_exit_2)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = {th_bin(), "offcpu"};
-		struct th_result r;
-		size_t n = 2, k;
-
-		for (k = 0; cases[i].args[k]; k++)
-			argv[n++] = cases[i].args[k];
-		r = th_run(argv, NULL, 0, 10);
-		cr_expect_eq(r.status, 2, "case %zu: status %d, stderr: %s", i, r.status, r.err);
-		cr_expect_not_null(strstr(r.err, cases[i].msg), "case %zu: want '%s' in: %s", i,
-				   cases[i].msg, r.err);
-		th_result_free(&r);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		th_expect_usage_error("offcpu", cases[i].args, cases[i].msg, i);
 }
 
 Test(offcpu, missing_pid_exits_1)
 {
-	pid_t pid = fork();
-	char buf[32];
-	const char *argv[] = {th_bin(), "offcpu", "-p", buf, "-d", "1", NULL};
-	struct th_result r;
-
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0); /* a pid that was just freed */
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	r = th_run(argv, NULL, 0, 20);
-	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert_not_null(strstr(r.err, "no such process"), "%s", r.err);
-	th_result_free(&r);
+	th_expect_missing_pid("offcpu");
 }
 
 /*
@@ -242,14 +169,14 @@ Test(offcpu, missing_pid_exits_1)
  */
 Test(offcpu, blocked_time_split_by_function)
 {
-	char *w = workload("sleeper"), *folded;
+	char *w = th_workload("sleeper"), *folded;
 	const char *args[] = {"--", w, "split", "3", NULL};
 	struct th_result r;
 	double t0, wall, sleep_w, pipe_w, total, share;
 
-	privileged(false);
+	th_privileged_bpf(false);
 	t0 = mono_s();
-	r = run("offcpu", &folded, args);
+	r = th_run_folded("offcpu", &folded, args);
 	wall = mono_s() - t0;
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(folded);
@@ -286,11 +213,11 @@ Test(offcpu, blocked_time_split_by_function)
 
 Test(offcpu, svg_is_in_microseconds)
 {
-	char *w = workload("sleeper"), *out = th_path(dir, "out.svg"), *svg;
+	char *w = th_workload("sleeper"), *out = th_path(dir, "out.svg"), *svg;
 	const char *argv[] = {th_bin(), "offcpu", "-o", out, "--", w, "split", "1", NULL};
 	struct th_result r;
 
-	privileged(false);
+	th_privileged_bpf(false);
 	r = th_run(argv, NULL, 0, 50);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	svg = th_read_file(out, NULL);
@@ -311,13 +238,13 @@ Test(offcpu, pid_filter_sees_only_that_process)
 	const char *args[] = {"-p", pa, "-d", "2", "--pid-frames", NULL};
 	struct th_result r;
 
-	privileged(false);
+	th_privileged_bpf(false);
 	a = start_sleeper("split", "6");
 	b = start_sleeper("split", "6");
 	snprintf(pa, sizeof(pa), "%d", (int)a);
 	snprintf(pb, sizeof(pb), "sleeper-%d;", (int)b);
 	snprintf(root, sizeof(root), "sleeper-%d", (int)a);
-	r = run("offcpu", &folded, args);
+	r = th_run_folded("offcpu", &folded, args);
 	stop(a);
 	stop(b);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
@@ -332,15 +259,15 @@ Test(offcpu, pid_filter_sees_only_that_process)
 
 Test(offcpu, min_block_drops_short_sleeps)
 {
-	char *w = workload("sleeper"), *all, *filtered;
+	char *w = th_workload("sleeper"), *all, *filtered;
 	const char *a1[] = {"--", w, "short", "2", NULL};
 	const char *a2[] = {"--min-block", "10000", "--", w, "short", "2", NULL};
 	struct th_result r1, r2;
 
-	privileged(false);
-	r1 = run("offcpu", &all, a1);
+	th_privileged_bpf(false);
+	r1 = th_run_folded("offcpu", &all, a1);
 	cr_assert_eq(r1.status, 0, "status %d: %s", r1.status, r1.err);
-	r2 = run("offcpu", &filtered, a2);
+	r2 = th_run_folded("offcpu", &filtered, a2);
 	cr_assert_eq(r2.status, 0, "status %d: %s", r2.status, r2.err);
 	/* Without the filter both show up (~half of the time each). */
 	cr_expect_gt(W(all, "sleeper", "short_sleeps"), 0.3e6, "%s", all);
@@ -362,21 +289,21 @@ Test(offcpu, min_block_drops_short_sleeps)
 
 Test(offcpu, state_and_no_kernel_filters)
 {
-	char *w = workload("sleeper"), *disk, *nok;
+	char *w = th_workload("sleeper"), *disk, *nok;
 	const char *a1[] = {"--state", "disk", "--", w, "split", "1", NULL};
 	const char *a2[] = {"--state", "sleep", "--no-kernel", "--", w, "split", "1", NULL};
 	struct th_result r1, r2;
 
-	privileged(false);
+	th_privileged_bpf(false);
 	/* nanosleep and pipe reads sleep interruptibly: nothing of them under disk. */
-	r1 = run("offcpu", &disk, a1);
+	r1 = th_run_folded("offcpu", &disk, a1);
 	cr_assert(r1.status == 0 || r1.status == 1, "status %d: %s", r1.status, r1.err);
 	if (r1.status == 1)
 		cr_expect_not_null(strstr(r1.err, "no off-CPU time recorded"), "%s", r1.err);
 	cr_expect_eq(W(disk, NULL, "sleep_phase"), 0, "%s", disk);
 	cr_expect_eq(W(disk, NULL, "pipe_phase"), 0, "%s", disk);
 
-	r2 = run("offcpu", &nok, a2);
+	r2 = th_run_folded("offcpu", &nok, a2);
 	cr_assert_eq(r2.status, 0, "status %d: %s", r2.status, r2.err);
 	cr_expect_gt(W(nok, "sleeper", "sleep_phase"), 0.5e6, "%s", nok);
 	cr_expect(!any_line_has(nok, "schedule"), "kernel frames with --no-kernel:\n%s", nok);
@@ -390,14 +317,14 @@ Test(offcpu, state_and_no_kernel_filters)
 /* The raw_tp flavour of the program measures the same (RESQ_BPF_ATTACH). */
 Test(offcpu, raw_tp_flavour)
 {
-	char *w = workload("sleeper"), *folded;
+	char *w = th_workload("sleeper"), *folded;
 	const char *args[] = {"--", w, "split", "2", NULL};
 	struct th_result r;
 	double s, p;
 
-	privileged(false);
+	th_privileged_bpf(false);
 	setenv("RESQ_BPF_ATTACH", "raw_tp", 1);
-	r = run("offcpu", &folded, args);
+	r = th_run_folded("offcpu", &folded, args);
 	unsetenv("RESQ_BPF_ATTACH");
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_not_null(strstr(r.err, "(raw_tp)"), "%s", r.err);
@@ -420,9 +347,9 @@ Test(offcpu, system_wide_sees_other_processes)
 	const char *args[] = {"-a", "-d", "1500ms", NULL};
 	struct th_result r;
 
-	privileged(true);
+	th_privileged_bpf(true);
 	a = start_sleeper("split", "4");
-	r = run("offcpu", &folded, args);
+	r = th_run_folded("offcpu", &folded, args);
 	stop(a);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_gt(W(folded, "sleeper", "sleep_phase"), 0.5e6, "%s", folded);
@@ -478,14 +405,14 @@ Test(offcpu, refused_without_cap_bpf)
  */
 Test(offcpu, wall_clock_split)
 {
-	char *w = workload("sleeper"), *folded;
+	char *w = th_workload("sleeper"), *folded;
 	const char *args[] = {"--wall", "-F", "999", "--", w, "wall", "3", NULL};
 	struct th_result r;
 	double on, off, total, spin, sleep;
 
 	th_require_perf(false);
-	privileged(true); /* exclusive: on-CPU time suffers from other jobs */
-	r = run("record", &folded, args);
+	th_privileged_bpf(true); /* exclusive: on-CPU time suffers from other jobs */
+	r = th_run_folded("record", &folded, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(folded);
 	total = weight(folded, "sleeper", NULL);

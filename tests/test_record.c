@@ -28,82 +28,6 @@
  */
 TestSuite(record, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
-static char *workload(const char *name)
-{
-	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
-
-	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
-	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
-	return p;
-}
-
-/* Runs record with @args (NULL-terminated), writing folded stacks to out.folded. */
-static struct th_result record(char **folded, const char *const *args)
-{
-	const char *argv[64];
-	char *out = th_path(th_dir, "out.folded");
-	struct th_result r;
-	size_t n = 0;
-
-	argv[n++] = th_bin();
-	argv[n++] = "record";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "-f";
-	argv[n++] = "folded";
-	while (*args && n < 63)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	r = th_run(argv, NULL, 0, 50);
-	*folded = th_read_file(out, NULL);
-	free(out);
-	return r;
-}
-
-/* Samples in stacks containing @needle (anywhere in the stack text). */
-static double count_where(const char *folded, const char *needle)
-{
-	const char *line = folded;
-	double sum = 0;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n'), *sp;
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char *l = xstrndup(line, len);
-
-		sp = strrchr(l, ' ');
-		if (sp && (!needle || (strstr(l, needle) && strstr(l, needle) < sp)))
-			sum += atof(sp + 1);
-		free(l);
-		line = nl ? nl + 1 : NULL;
-	}
-	return sum;
-}
-
-/*
- * Samples in stacks under root frame @root that contain @needle. The
- * frames between the root and main (libc's __libc_start_call_main) are not
- * checked: their names depend on whether libc's debug info is installed.
- */
-static double count_under(const char *folded, const char *root, const char *needle)
-{
-	const char *line = folded;
-	size_t rl = strlen(root);
-	double sum = 0;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char *l = xstrndup(line, len), *sp = strrchr(l, ' '), *hit = strstr(l, needle);
-
-		if (sp && !strncmp(l, root, rl) && l[rl] == ';' && hit && hit < sp)
-			sum += atof(sp + 1);
-		free(l);
-		line = nl ? nl + 1 : NULL;
-	}
-	return sum;
-}
-
 /* True when some line's stack is exactly @stack or ends with ";" @stack. */
 static bool has_stack_suffix(const char *folded, const char *suffix)
 {
@@ -120,12 +44,6 @@ static bool has_stack_suffix(const char *folded, const char *suffix)
 		line = nl ? nl + 1 : NULL;
 	}
 	return false;
-}
-
-static void privileged(bool system_wide)
-{
-	th_require_perf(system_wide);
-	th_sampling_lock(system_wide);
 }
 
 Test(record, help_ends_with_examples)
@@ -167,36 +85,13 @@ Test(record, usage_errors_exit_2)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[10] = {th_bin(), "record"};
-		struct th_result r;
-		size_t n = 2, k;
-
-		for (k = 0; cases[i].args[k]; k++)
-			argv[n++] = cases[i].args[k];
-		r = th_run(argv, NULL, 0, 10);
-		cr_expect_eq(r.status, 2, "case %zu: status %d, stderr: %s", i, r.status, r.err);
-		cr_expect_not_null(strstr(r.err, cases[i].msg), "case %zu: want '%s' in: %s", i,
-				   cases[i].msg, r.err);
-		th_result_free(&r);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		th_expect_usage_error("record", cases[i].args, cases[i].msg, i);
 }
 
 Test(record, missing_pid_exits_1)
 {
-	pid_t pid = fork();
-	char buf[32];
-	const char *argv[] = {th_bin(), "record", "-p", buf, "-d", "1", NULL};
-	struct th_result r;
-
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0); /* a pid that was just freed */
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	r = th_run(argv, NULL, 0, 20);
-	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert_not_null(strstr(r.err, "no such process"), "%s", r.err);
-	th_result_free(&r);
+	th_expect_missing_pid("record");
 }
 
 Test(record, command_not_found_exits_1_and_keeps_output)
@@ -206,7 +101,7 @@ Test(record, command_not_found_exits_1_and_keeps_output)
 	struct th_result r;
 	char *after;
 
-	privileged(false);
+	th_privileged_perf(false);
 	th_write_file(out, "old", 3);
 	r = th_run(argv, NULL, 0, 20);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -226,7 +121,7 @@ Test(record, no_samples_exits_1_and_keeps_output)
 	struct th_result r;
 	char *after;
 
-	privileged(false);
+	th_privileged_perf(false);
 	th_write_file(out, "old", 3);
 	r = th_run(argv, NULL, 0, 20);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -240,21 +135,21 @@ Test(record, no_samples_exits_1_and_keeps_output)
 
 Test(record, burner_split_50_30_20)
 {
-	char *w = workload("burner"), *f = NULL;
+	char *w = th_workload("burner"), *f = NULL;
 	const char *args[] = {"-F", "999", "--", w, "2", NULL};
 	struct th_result r;
 	double total, half, third, fifth;
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(r.err, "exited with status 0"), "%s", r.err);
-	total = count_where(f, "burn_half") + count_where(f, "burn_third") +
-		count_where(f, "burn_fifth");
+	total = th_count_where(f, "burn_half") + th_count_where(f, "burn_third") +
+		th_count_where(f, "burn_fifth");
 	cr_assert_gt(total, 500, "too few samples in the burn functions: %.0f\n%s", total, r.err);
-	half = 100 * count_where(f, ";burn_half") / total;
-	third = 100 * count_where(f, ";burn_third") / total;
-	fifth = 100 * count_where(f, ";burn_fifth") / total;
+	half = 100 * th_count_where(f, ";burn_half") / total;
+	third = 100 * th_count_where(f, ";burn_third") / total;
+	fifth = 100 * th_count_where(f, ";burn_fifth") / total;
 	cr_expect(half > 47 && half < 53, "burn_half %.1f%% (want 50 +- 3)", half);
 	cr_expect(third > 27 && third < 33, "burn_third %.1f%% (want 30 +- 3)", third);
 	cr_expect(fifth > 17 && fifth < 23, "burn_fifth %.1f%% (want 20 +- 3)", fifth);
@@ -263,7 +158,7 @@ Test(record, burner_split_50_30_20)
 	 * first instruction of a function, before its frame is set up,
 	 * misses the caller (frame-pointer unwinding), hence 99%.
 	 */
-	cr_expect_geq(count_under(f, "burner", ";main;burn_"), total * 0.99, "%s", f);
+	cr_expect_geq(th_count_under(f, "burner", ";main;burn_"), total * 0.99, "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -271,17 +166,17 @@ Test(record, burner_split_50_30_20)
 
 Test(record, exact_call_chain)
 {
-	char *w = workload("chain"), *f = NULL;
+	char *w = th_workload("chain"), *f = NULL;
 	const char *args[] = {"-F", "999", "--", w, "1", NULL};
 	struct th_result r;
 	double all, chain;
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert(has_stack_suffix(f, ";main;a;b;c"), "no stack ending in main;a;b;c:\n%s", f);
-	all = count_where(f, NULL);
-	chain = count_where(f, ";main;a;b;c");
+	all = th_count_where(f, NULL);
+	chain = th_count_where(f, ";main;a;b;c");
 	cr_expect_gt(chain / all, 0.9, "main;a;b;c holds %.0f of %.0f samples", chain, all);
 	free(f);
 	free(w);
@@ -290,12 +185,12 @@ Test(record, exact_call_chain)
 
 Test(record, cxx_names_demangled)
 {
-	char *w = workload("cxx"), *f = NULL;
+	char *w = th_workload("cxx"), *f = NULL;
 	const char *args[] = {"-F", "999", "--", w, "1", NULL};
 	struct th_result r;
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(
 		strstr(f, ";app::engine::run_once(int);app::engine::Worker<int>::crunch(int)"),
@@ -308,21 +203,21 @@ Test(record, cxx_names_demangled)
 
 Test(record, inline_frames)
 {
-	char *w = workload("inline"), *f = NULL;
+	char *w = th_workload("inline"), *f = NULL;
 	const char *args[] = {"-F", "999", "--", w, "1", NULL};
 	const char *noinl[] = {"-F", "999", "--no-inline", "--", w, "1", NULL};
 	struct th_result r;
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert(has_stack_suffix(f, ";main;outer_caller;inlined_hot"),
 		  "no inlined frame under outer_caller:\n%s", f);
-	cr_expect_gt(count_where(f, ";outer_caller;inlined_hot"), count_where(f, NULL) / 2);
+	cr_expect_gt(th_count_where(f, ";outer_caller;inlined_hot"), th_count_where(f, NULL) / 2);
 	free(f);
 	th_result_free(&r);
 
-	r = record(&f, noinl);
+	r = th_run_folded("record", &f, noinl);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_null(strstr(f, "inlined_hot"), "--no-inline still shows inlined frames:\n%s", f);
 	cr_assert(has_stack_suffix(f, ";main;outer_caller"), "%s", f);
@@ -331,66 +226,31 @@ Test(record, inline_frames)
 	th_result_free(&r);
 }
 
-/* Starts @argv with stdout on a pipe; waits until it prints @ready. */
-static pid_t spawn_ready(const char *const argv[], const char *ready)
-{
-	int fds[2];
-	pid_t pid;
-	char buf[256];
-	size_t used = 0;
-
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (used < sizeof(buf) - 1) {
-		ssize_t n = read(fds[0], buf + used, sizeof(buf) - 1 - used);
-
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		buf[used] = '\0';
-		if (strstr(buf, ready))
-			break;
-	}
-	close(fds[0]);
-	buf[used] = '\0';
-	cr_assert_not_null(strstr(buf, ready), "%s did not print '%s'", argv[0], ready);
-	return pid;
-}
-
 Test(record, attach_sees_every_thread_including_later_ones)
 {
-	char *w = workload("threads"), *f = NULL, pidbuf[32];
+	char *w = th_workload("threads"), *f = NULL, pidbuf[32];
 	/* 3.5 s in all; the "late" thread starts 1.2 s in, after the attach. */
 	const char *wargv[] = {w, "3.5", "1.2", NULL};
 	const char *args[] = {"-p", pidbuf, "-d", "2.5", "-F", "499", "--thread-frames", NULL};
 	struct th_result r;
 	pid_t pid;
 
-	privileged(false);
-	pid = spawn_ready(wargv, "ready");
+	th_privileged_perf(false);
+	pid = th_spawn_ready(wargv, "ready");
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
-	r = record(&f, args);
+	r = th_run_folded("record", &f, args);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	/* The root is the process; --thread-frames adds NAME-TID per thread. */
 	snprintf(pidbuf, sizeof(pidbuf), ";threads-%d;", (int)pid);
-	cr_expect_gt(count_where(f, pidbuf), 50, "main thread frame missing:\n%s", f);
-	cr_expect_gt(count_under(f, "threads", ";main;main_work"), 50, "%s", f);
-	cr_expect_gt(count_under(f, "threads", ";early_thread;early_work"), 50, "%s", f);
-	cr_expect_gt(count_under(f, "threads", ";early-"), 50, "%s", f);
-	cr_expect_gt(count_under(f, "threads", ";late_thread;late_work"), 30,
+	cr_expect_gt(th_count_where(f, pidbuf), 50, "main thread frame missing:\n%s", f);
+	cr_expect_gt(th_count_under(f, "threads", ";main;main_work"), 50, "%s", f);
+	cr_expect_gt(th_count_under(f, "threads", ";early_thread;early_work"), 50, "%s", f);
+	cr_expect_gt(th_count_under(f, "threads", ";early-"), 50, "%s", f);
+	cr_expect_gt(th_count_under(f, "threads", ";late_thread;late_work"), 30,
 		     "thread started after attach missing:\n%s", f);
-	cr_expect_gt(count_under(f, "threads", ";late-"), 30, "%s", f);
+	cr_expect_gt(th_count_under(f, "threads", ";late-"), 30, "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -398,22 +258,22 @@ Test(record, attach_sees_every_thread_including_later_ones)
 
 Test(record, tid_samples_only_that_thread)
 {
-	char *w = workload("threads"), *f = NULL, tidbuf[32];
+	char *w = th_workload("threads"), *f = NULL, tidbuf[32];
 	const char *wargv[] = {w, "3", "10", NULL};
 	const char *args[] = {"-t", tidbuf, "-d", "1", "-F", "499", NULL};
 	struct th_result r;
 	pid_t pid;
 
-	privileged(false);
-	pid = spawn_ready(wargv, "ready");
+	th_privileged_perf(false);
+	pid = th_spawn_ready(wargv, "ready");
 	snprintf(tidbuf, sizeof(tidbuf), "%d", (int)pid); /* the main thread */
-	r = record(&f, args);
+	r = th_run_folded("record", &f, args);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	cr_expect_gt(count_where(f, ";main;main_work"), 50, "%s", f);
-	cr_expect_eq(count_where(f, "early"), 0, "another thread was sampled:\n%s", f);
-	cr_expect_eq(count_under(f, "threads", ""), count_where(f, NULL), "%s", f);
+	cr_expect_gt(th_count_where(f, ";main;main_work"), 50, "%s", f);
+	cr_expect_eq(th_count_where(f, "early"), 0, "another thread was sampled:\n%s", f);
+	cr_expect_eq(th_count_under(f, "threads", ""), th_count_where(f, NULL), "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -421,18 +281,18 @@ Test(record, tid_samples_only_that_thread)
 
 Test(record, command_mode_follows_children_and_reports_status)
 {
-	char *w = workload("burner"), *f = NULL, script[512];
+	char *w = th_workload("burner"), *f = NULL, script[512];
 	const char *args[] = {"-F", "999", "--", "/bin/sh", "-c", script, NULL};
 	struct th_result r;
 
-	privileged(false);
+	th_privileged_perf(false);
 	/* sh forks, the child execs burner: followed through inherit and COMM exec. */
 	snprintf(script, sizeof(script), "'%s' 0.6 >/dev/null; exit 3", w);
-	r = record(&f, args);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(r.err, "'/bin/sh' exited with status 3"), "%s", r.err);
 	cr_assert_not_null(strstr(r.err, "samples"), "%s", r.err);
-	cr_expect_gt(count_under(f, "burner", ";main;burn_half"), 100, "%s", f);
+	cr_expect_gt(th_count_under(f, "burner", ";main;burn_half"), 100, "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -440,18 +300,18 @@ Test(record, command_mode_follows_children_and_reports_status)
 
 Test(record, early_exiting_forked_child_is_symbolized)
 {
-	char *w = workload("forker"), *f = NULL;
+	char *w = th_workload("forker"), *f = NULL;
 	const char *args[] = {"-F", "999", "--pid-frames", "--", w, "1.5", "0.4", NULL};
 	struct th_result r;
 	const char *line;
 	char parent_root[64] = "", child_root[64] = "";
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	/* Thresholds far below the ideal 400 and 1500: the machine may be busy. */
-	cr_expect_gt(count_where(f, ";main;child_burn"), 30, "%s", f);
-	cr_expect_gt(count_where(f, ";main;parent_burn"), 100, "%s", f);
+	cr_expect_gt(th_count_where(f, ";main;child_burn"), 30, "%s", f);
+	cr_expect_gt(th_count_where(f, ";main;parent_burn"), 100, "%s", f);
 	/* child_burn has a name only if the child's inherited mappings were found. */
 	/* --pid-frames: the child's stacks sit under another forker-PID root. */
 	for (line = f; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -476,14 +336,14 @@ Test(record, early_exiting_forked_child_is_symbolized)
 
 Test(record, no_kernel_drops_kernel_frames)
 {
-	char *w = workload("syscalls"), *f = NULL;
+	char *w = th_workload("syscalls"), *f = NULL;
 	const char *args[] = {"-F", "999", "--no-kernel", "--", w, "1", NULL};
 	struct th_result r;
 
-	privileged(false);
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	cr_assert_gt(count_where(f, "syscalls;"), 300, "%s", f);
+	cr_assert_gt(th_count_where(f, "syscalls;"), 300, "%s", f);
 	cr_expect_null(strstr(f, "do_syscall_64"), "%s", f);
 	cr_expect_null(strstr(f, "entry_SYSCALL"), "%s", f);
 	free(f);
@@ -493,7 +353,7 @@ Test(record, no_kernel_drops_kernel_frames)
 
 Test(record, system_wide_sees_processes_and_kernel_frames)
 {
-	char *sys = workload("syscalls"), *burn = workload("burner"), *f = NULL;
+	char *sys = th_workload("syscalls"), *burn = th_workload("burner"), *f = NULL;
 	const char *sargv[] = {sys, "4", NULL}, *bargv[] = {burn, "4", NULL};
 	const char *args[] = {"-a", "-d", "1.5", "-F", "499", NULL};
 	struct th_result r;
@@ -502,7 +362,7 @@ Test(record, system_wide_sees_processes_and_kernel_frames)
 	const char *line;
 	char *seen = xstrdup("|");
 
-	privileged(true);
+	th_privileged_perf(true);
 	a = fork();
 	if (a == 0) {
 		execv(sargv[0], (char *const *)sargv);
@@ -517,7 +377,7 @@ Test(record, system_wide_sees_processes_and_kernel_frames)
 		_exit(127);
 	}
 	usleep(200000);
-	r = record(&f, args);
+	r = th_run_folded("record", &f, args);
 	kill(a, SIGKILL);
 	kill(b, SIGKILL);
 	waitpid(a, NULL, 0);
@@ -539,8 +399,8 @@ Test(record, system_wide_sees_processes_and_kernel_frames)
 	cr_expect_geq(roots, 3, "distinct root frames: %s", seen);
 	cr_expect_not_null(strstr(seen, "|syscalls|"), "%s", seen);
 	cr_expect_not_null(strstr(seen, "|burner|"), "%s", seen);
-	cr_expect_gt(count_under(f, "burner", ";main;burn_"), 100, "%s", f);
-	cr_expect_gt(count_where(f, "entry_SYSCALL_64") + count_where(f, "do_syscall_64"), 50,
+	cr_expect_gt(th_count_under(f, "burner", ";main;burn_"), 100, "%s", f);
+	cr_expect_gt(th_count_where(f, "entry_SYSCALL_64") + th_count_where(f, "do_syscall_64"), 50,
 		     "no kernel frames:\n%s", f);
 	cr_expect(strstr(f, "syscalls;") &&
 			  (strstr(f, ";do_syscall_64") || strstr(f, ";entry_SYSCALL_64")),
@@ -574,31 +434,31 @@ Test(record, node_jit_function_names)
 	if (r.status != 0)
 		cr_skip_test("node is not installed");
 	th_result_free(&r);
-	privileged(false);
+	th_privileged_perf(false);
 	snprintf(js, sizeof(js), "%s/tests/workloads/hot.js", th_srcdir());
-	r = record(&f, args);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	root = strstr(f, "node-");
 	if (root) { /* node leaves /tmp/perf-PID.map behind */
 		snprintf(map, sizeof(map), "/tmp/perf-%d.map", atoi(root + 5));
 		unlink(map);
 	}
-	cr_assert_gt(count_where(f, "hotFibonacci"), count_where(f, NULL) / 3,
+	cr_assert_gt(th_count_where(f, "hotFibonacci"), th_count_where(f, NULL) / 3,
 		     "JIT frames not named: %.0f of %.0f samples in hotFibonacci\n%s",
-		     count_where(f, "hotFibonacci"), count_where(f, NULL), r.err);
+		     th_count_where(f, "hotFibonacci"), th_count_where(f, NULL), r.err);
 	free(f);
 	th_result_free(&r);
 }
 
 Test(record, svg_output_and_sigint)
 {
-	char *w = workload("burner"), *out = th_path(th_dir, "cpu.svg"), *svg;
+	char *w = th_workload("burner"), *out = th_path(th_dir, "cpu.svg"), *svg;
 	const char *argv[] = {th_bin(), "record", "-d", "60", "-o", out, "--", w, "60", NULL};
 	char *err_path = th_path(th_dir, "err");
 	int status, i;
 	pid_t pid;
 
-	privileged(false);
+	th_privileged_perf(false);
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {

@@ -17,38 +17,6 @@
 
 TestSuite(record_dwarf, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
-static char *workload(const char *name)
-{
-	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
-
-	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
-	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
-	return p;
-}
-
-/* Runs record with @args (NULL-terminated), folded stacks into *@folded. */
-static struct th_result record(char **folded, const char *const *args)
-{
-	const char *argv[64];
-	char *out = th_path(th_dir, "out.folded");
-	struct th_result r;
-	size_t n = 0;
-
-	argv[n++] = th_bin();
-	argv[n++] = "record";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "-f";
-	argv[n++] = "folded";
-	while (*args && n < 63)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	r = th_run(argv, NULL, 0, 50);
-	*folded = th_read_file(out, NULL);
-	free(out);
-	return r;
-}
-
 /* Calls @fn(stack, count, ctx) for each folded line; the stack is NUL-terminated. */
 static void each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
 		      void *ctx)
@@ -91,12 +59,6 @@ static double count_where(const char *folded, const char *needle)
 	return c.n;
 }
 
-static void privileged(void)
-{
-	th_require_perf(false);
-	th_sampling_lock(false);
-}
-
 Test(record_dwarf, help_says_when_to_pick_dwarf)
 {
 	const char *a[] = {th_bin(), "record", "--help", NULL};
@@ -112,13 +74,13 @@ Test(record_dwarf, help_says_when_to_pick_dwarf)
 
 Test(record_dwarf, burner_split_and_every_stack_reaches_start)
 {
-	char *w = workload("burner_nofp"), *f = NULL;
+	char *w = th_workload("burner_nofp"), *f = NULL;
 	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "2", NULL};
 	struct th_result r;
 	double all, total, half, third, fifth, rooted;
 
-	privileged();
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(r.err, "fully unwound"), "%s", r.err);
 	total = count_where(f, ";burn_half") + count_where(f, ";burn_third") +
@@ -142,13 +104,13 @@ Test(record_dwarf, burner_split_and_every_stack_reaches_start)
 
 Test(record_dwarf, exact_call_chain)
 {
-	char *w = workload("chain_nofp"), *f = NULL;
+	char *w = th_workload("chain_nofp"), *f = NULL;
 	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
 	struct th_result r;
 	double all, chain;
 
-	privileged();
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(f, "chain_nofp;_start;"), "%s", f);
 	all = count_where(f, NULL);
@@ -189,13 +151,13 @@ static void qsort_cb(const char *stack, double n, void *ctx)
 
 Test(record_dwarf, libc_callback_unwinds_through_qsort_to_main)
 {
-	char *w = workload("qsort_cb_nofp"), *f = NULL;
+	char *w = th_workload("qsort_cb_nofp"), *f = NULL;
 	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
 	struct qsort_check q = {0};
 	struct th_result r;
 
-	privileged();
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	each_line(f, qsort_cb, &q);
 	cr_assert_gt(q.cmp, 150, "%.0f comparator samples\n%s", q.cmp, f);
@@ -249,13 +211,13 @@ static void leaf_cb(const char *stack, double n, void *ctx)
 
 Test(record_dwarf, libc_leaf_keeps_its_caller)
 {
-	char *w = workload("libc_leaf_nofp"), *f = NULL;
+	char *w = th_workload("libc_leaf_nofp"), *f = NULL;
 	const char *args[] = {"--call-graph", "dwarf", "-F", "999", "--", w, "1", NULL};
 	struct leaf_check c = {0};
 	struct th_result r;
 
-	privileged();
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	each_line(f, leaf_cb, &c);
 	cr_assert_gt(c.with_caller + c.without, 150, "%s", f);
@@ -284,7 +246,7 @@ static void depth_cb(const char *stack, double n, void *ctx)
 
 Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
 {
-	char *w = workload("deep_rec_nofp"), *f = NULL;
+	char *w = th_workload("deep_rec_nofp"), *f = NULL;
 	const char *small[] = {"--call-graph", "dwarf,8192", "-F", "499", "--", w, "1", NULL};
 	const char *dflt[] = {"--call-graph", "dwarf", "-F", "499", "--", w, "1", NULL};
 	struct th_result r;
@@ -292,8 +254,8 @@ Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
 	size_t depth = 0;
 	const char *cut;
 
-	privileged();
-	r = record(&f, small);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, small);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	all = count_where(f, ";spin") + count_where(f, ";recurse");
 	trunc = count_where(f, "deep_rec_nofp;[truncated];");
@@ -307,7 +269,7 @@ Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
 	free(f);
 	th_result_free(&r);
 
-	r = record(&f, dflt);
+	r = th_run_folded("record", &f, dflt);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	all = count_where(f, NULL);
 	trunc = count_where(f, "[truncated]");
@@ -344,15 +306,15 @@ Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
 #ifndef HAVE_LIBUNWIND
 	cr_skip_test("built without libunwind (NO_LIBUNWIND=1 or libunwind-dev missing)");
 #endif
-	privileged();
+	th_privileged_perf(false);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *w = workload(names[i]), *f = NULL;
+		char *w = th_workload(names[i]), *f = NULL;
 		const char *args[] = {"-v",    "--call-graph",
 				      "dwarf", "--unwinder-check",
 				      "-F",    "999",
 				      "--",    w,
 				      "1",     NULL};
-		struct th_result r = record(&f, args);
+		struct th_result r = th_run_folded("record", &f, args);
 
 		cr_assert_eq(r.status, 0, "%s: status %d: %s", names[i], r.status, r.err);
 		expect_agree(r.err, 100, names[i]);
@@ -364,13 +326,13 @@ Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
 
 Test(record_dwarf, libunwind_backend)
 {
-	char *w = workload("qsort_cb_nofp"), *f = NULL;
+	char *w = th_workload("qsort_cb_nofp"), *f = NULL;
 	const char *args[] = {"--call-graph", "dwarf", "--unwinder", "libunwind", "-F", "999",
 			      "--",	      w,       "1",	     NULL};
 	struct th_result r;
 
-	privileged();
-	r = record(&f, args);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
 #ifdef HAVE_LIBUNWIND
 	struct qsort_check q = {0};
 
@@ -390,19 +352,19 @@ Test(record_dwarf, libunwind_backend)
 
 Test(record_dwarf, frame_pointer_mode_suggests_dwarf_for_code_without_them)
 {
-	char *nofp = workload("qsort_cb_nofp"), *fp = workload("qsort_cb"), *f = NULL;
+	char *nofp = th_workload("qsort_cb_nofp"), *fp = th_workload("qsort_cb"), *f = NULL;
 	const char *a[] = {"-F", "999", "--", nofp, "1", NULL};
 	const char *b[] = {"-F", "999", "--", fp, "1", NULL};
 	struct th_result r;
 
-	privileged();
+	th_privileged_perf(false);
 	/* Frame pointers cannot get through libc's qsort: nearly every stack is cut. */
-	r = record(&f, a);
+	r = th_run_folded("record", &f, a);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_not_null(strstr(r.err, "--call-graph dwarf unwinds such code"), "%s", r.err);
 	free(f);
 	th_result_free(&r);
-	r = record(&f, b);
+	r = th_run_folded("record", &f, b);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_not_null(strstr(r.err, "--call-graph dwarf unwinds such code"),
 			   "the frame-pointer build breaks in qsort too: %s", r.err);
@@ -414,12 +376,12 @@ Test(record_dwarf, frame_pointer_mode_suggests_dwarf_for_code_without_them)
 
 Test(record_dwarf, frame_pointer_mode_quiet_when_stacks_are_whole)
 {
-	char *w = workload("chain"), *f = NULL;
+	char *w = th_workload("chain"), *f = NULL;
 	const char *a[] = {"-F", "999", "--", w, "1", NULL};
 	struct th_result r;
 
-	privileged();
-	r = record(&f, a);
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, a);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_null(strstr(r.err, "--call-graph dwarf"), "%s", r.err);
 	free(f);

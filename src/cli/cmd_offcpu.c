@@ -31,28 +31,19 @@
 #define MAX_MAP_SIZE	 (1L << 22)
 
 enum {
-	OPT_MIN_BLOCK = OPT_GLOBAL_LAST,
+	OPT_MIN_BLOCK = RC_OPT_LAST,
 	OPT_MAX_BLOCK,
 	OPT_STATE,
-	OPT_NO_KERNEL,
-	OPT_NO_INLINE,
-	OPT_PID_FRAMES,
-	OPT_THREAD_FRAMES,
 	OPT_STACK_STORAGE,
 	OPT_MAX_ENTRIES,
 };
 
 static const struct option offcpu_options[] = {
-	{"all-cpus", no_argument, NULL, 'a'},
-	{"pid", required_argument, NULL, 'p'},
-	{"duration", required_argument, NULL, 'd'},
+	RC_TARGET_LONG_OPTIONS,
 	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
 	{"state", required_argument, NULL, OPT_STATE},
-	{"no-kernel", no_argument, NULL, OPT_NO_KERNEL},
-	{"no-inline", no_argument, NULL, OPT_NO_INLINE},
-	{"pid-frames", no_argument, NULL, OPT_PID_FRAMES},
-	{"thread-frames", no_argument, NULL, OPT_THREAD_FRAMES},
+	RC_STACK_LONG_OPTIONS,
 	{"stack-storage", required_argument, NULL, OPT_STACK_STORAGE},
 	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
 	{NULL, 0, NULL, 0},
@@ -120,15 +111,11 @@ static void offcpu_usage(FILE *f)
 
 struct oc_run {
 	struct cli_global *g;
-	pid_t *pids;
-	size_t npids;
-	double duration;
+	struct rc_targets tg;
 	long min_block, max_block; /* us; max 0 = none */
 	enum offcpu_state state;
-	bool no_kernel, no_inline, pid_frames, thread_frames;
+	struct rc_stack_opts so;
 	long stack_storage, max_entries;
-	char **cmd;
-	int ncmd;
 };
 
 static const char *const state_names[] = {"any", "sleep", "disk"};
@@ -137,33 +124,21 @@ static const char *const state_names[] = {"any", "sleep", "disk"};
 static int parse_args(struct oc_run *r, int argc, char **argv)
 {
 	struct option *opts = cli_options_merge(offcpu_options);
-	bool all = false;
-	int c, ret = 0;
+	int c, k, ret = 0;
 
 	opterr = 0;
 	/* '+': stop at the command, whose options are its own. */
 	while ((c = getopt_long(argc, argv, "+ap:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		size_t i;
-		int g;
 
+		k = rc_targets__parse_option(&r->tg, c, optarg);
+		if (k < 0)
+			goto bad;
+		if (k)
+			continue;
+		if (rc_stack_opts__parse_option(&r->so, c))
+			continue;
 		switch (c) {
-		case 'h':
-			offcpu_usage(stdout);
-			ret = 1;
-			goto out;
-		case 'V':
-			printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
-			ret = 1;
-			goto out;
-		case 'a': all = true; continue;
-		case 'p':
-			if (!rec_parse_ids("offcpu", "-p", optarg, &r->pids, &r->npids))
-				goto bad;
-			continue;
-		case 'd':
-			if (!cli_parse_duration("-d", optarg, false, &r->duration))
-				goto bad;
-			continue;
 		case OPT_MIN_BLOCK:
 			if (!cli_parse_int("--min-block", optarg, 0, (long)MAX_BLOCK_US / 2,
 					   &r->min_block))
@@ -188,10 +163,6 @@ static int parse_args(struct oc_run *r, int argc, char **argv)
 			}
 			r->state = (enum offcpu_state)i;
 			continue;
-		case OPT_NO_KERNEL: r->no_kernel = true; continue;
-		case OPT_NO_INLINE: r->no_inline = true; continue;
-		case OPT_PID_FRAMES: r->pid_frames = true; continue;
-		case OPT_THREAD_FRAMES: r->thread_frames = true; continue;
 		case OPT_STACK_STORAGE:
 			if (!cli_parse_int("--stack-storage", optarg, 64, MAX_MAP_SIZE,
 					   &r->stack_storage))
@@ -202,16 +173,13 @@ static int parse_args(struct oc_run *r, int argc, char **argv)
 					   &r->max_entries))
 				goto bad;
 			continue;
-		case '?':
-			cli_usage_error("offcpu", "unknown or incomplete option '%s'",
-					argv[optind - 1]);
-			goto bad;
 		}
-		g = cli_global_option(r->g, c, optarg);
-		if (g <= 0) {
-			if (!g)
-				cli_usage_error("offcpu", "unknown option '%s'", argv[optind - 1]);
+		k = rc_parse_other_option(r->g, "offcpu", c, optarg, argv, offcpu_usage);
+		if (k < 0)
 			goto bad;
+		if (k) {
+			ret = 1;
+			goto out;
 		}
 	}
 	if (r->max_block && r->max_block < r->min_block) {
@@ -219,21 +187,8 @@ static int parse_args(struct oc_run *r, int argc, char **argv)
 				r->max_block, r->min_block);
 		goto bad;
 	}
-	if (optind < argc) {
-		r->cmd = argv + optind;
-		r->ncmd = argc - optind;
-		if (r->npids) {
-			cli_usage_error("offcpu", "give either -p or a COMMAND, not both");
-			goto bad;
-		}
-		if (all) {
-			cli_usage_error("offcpu", "give either -a or a COMMAND, not both");
-			goto bad;
-		}
-	} else if (all && r->npids) {
-		cli_usage_error("offcpu", "-a cannot be combined with -p");
+	if (rc_targets__finish_args(&r->tg, argc, argv))
 		goto bad;
-	}
 out:
 	free(opts);
 	return ret;
@@ -242,53 +197,15 @@ bad:
 	return -1;
 }
 
-static bool any_alive(const struct oc_run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->npids; i++)
-		if (rec_task_alive(r->pids[i]))
-			return true;
-	return false;
-}
-
-static char *describe_target(const struct oc_run *r)
-{
-	char *s = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&s, &len);
-
-	if (!f)
-		return xstrdup("offcpu");
-	if (r->cmd) {
-		for (i = 0; i < (size_t)r->ncmd; i++) {
-			if (ftell(f) > 100) {
-				fputs(" ...", f);
-				break;
-			}
-			fprintf(f, "%s%s", i ? " " : "", r->cmd[i]);
-		}
-	} else if (r->npids) {
-		fputs("-p ", f);
-		for (i = 0; i < r->npids; i++)
-			fprintf(f, "%s%d", i ? "," : "", (int)r->pids[i]);
-	} else {
-		fputs("system-wide", f);
-	}
-	fclose(f);
-	return s;
-}
-
 static void progress(double left, const struct offcpu_stats *st)
 {
-	fprintf(stderr, "\roff-CPU: %.1f s left, %.1f s blocked so far\033[K", left < 0 ? 0 : left,
-		(double)st->blocked_ns / 1e9);
-	fflush(stderr);
+	rc_progress("off-CPU", left, "%.1f s blocked so far", (double)st->blocked_ns / 1e9);
 }
 
 int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 {
-	struct oc_run r = {.g = g, .duration = DEFAULT_DURATION, .min_block = 1};
+	struct oc_run r = {
+		.g = g, .tg = {.cmd_name = "offcpu", .duration = DEFAULT_DURATION}, .min_block = 1};
 	struct child child = CHILD_INIT;
 	struct sigaction old_sig[3];
 	struct offcpu_stats st = {0};
@@ -298,43 +215,33 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	struct symtab *stab = NULL;
 	struct profile *p = NULL;
 	struct stackagg_result res;
-	char *target = NULL, *title = NULL, *subtitle = NULL;
+	char *title = NULL, *subtitle = NULL;
 	char status_text[96] = "";
 	bool tty, stopped_child = false, signals = false, child_seen = false;
 	uint64_t t_start, t_end, next_drain, now;
 	double elapsed;
-	size_t i;
 	int ret = EXIT_FAIL, err;
 
 	err = parse_args(&r, argc, argv);
 	if (err) {
-		free(r.pids);
+		free(r.tg.pids);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	for (i = 0; i < r.npids; i++) {
-		if (!rec_task_alive(r.pids[i])) {
-			pr_err("no such process: %d", (int)r.pids[i]);
-			goto out;
-		}
-	}
+	if (!rc_targets__check_alive(&r.tg))
+		goto out;
 	pm = procmaps__new();
 	sa = stackagg__new();
-	if (r.cmd) {
-		if (child__start(&child, r.cmd))
-			goto out;
-		r.pids = xmalloc(sizeof(*r.pids));
-		r.pids[0] = child.pid;
-		r.npids = 1;
-	}
+	if (r.tg.cmd && rc_targets__start_child(&r.tg, &child))
+		goto out;
 	oc = rec_offcpu_start(&(struct offcpu_opts){
-		.target = r.npids ? OFFCPU_TARGET_PIDS : OFFCPU_TARGET_ALL,
-		.ids = r.pids,
-		.nids = r.npids,
+		.target = r.tg.npids ? OFFCPU_TARGET_PIDS : OFFCPU_TARGET_ALL,
+		.ids = r.tg.pids,
+		.nids = r.tg.npids,
 		.follow_forks = true,
 		.state = r.state,
 		.min_block_ns = (uint64_t)r.min_block * 1000,
 		.max_block_ns = (uint64_t)r.max_block * 1000,
-		.no_kernel = r.no_kernel,
+		.no_kernel = r.so.no_kernel,
 		.max_threads = (uint32_t)r.max_entries,
 		.max_entries = (uint32_t)r.max_entries,
 		.max_stacks = (uint32_t)r.stack_storage,
@@ -346,29 +253,21 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	 * frames are recognised and dropped), and before capture rather than
 	 * after it.
 	 */
-	stab = symtab__new(&(struct symtab_opts){.no_inline = r.no_inline});
-	if (!stab) {
-		pr_err("cannot set up symbolization: %s", strerror(errno));
+	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
+	if (!stab)
 		goto out;
-	}
-	if (!r.no_kernel)
-		symtab__reload_kernel(stab);
 	rec_signals_install(old_sig);
 	signals = true;
 	t_start = rec_mono_ns();
-	if (r.cmd) {
-		err = child__release(&child);
-		if (err) {
-			pr_err("cannot run '%s': %s", r.cmd[0],
-			       err == ENOENT ? "command not found" : strerror(err));
+	if (r.tg.cmd) {
+		if (rc_targets__release_child(&r.tg, &child))
 			goto out;
-		}
 	} else {
-		rec_snapshot(pm, r.pids, r.npids, false);
+		rec_snapshot(pm, r.tg.pids, r.tg.npids, false);
 	}
 	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
-	t_end = t_start + (uint64_t)(r.duration * 1e9);
-	next_drain = t_start + (uint64_t)(r.cmd ? FIRST_DRAIN_MS : DRAIN_MS) * 1000000;
+	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
+	next_drain = t_start + (uint64_t)(r.tg.cmd ? FIRST_DRAIN_MS : DRAIN_MS) * 1000000;
 	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
 		uint64_t wake = next_drain < t_end ? next_drain : t_end;
 		int ms = (int)((wake - now + 999999) / 1000000);
@@ -376,7 +275,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 		poll(NULL, 0, ms < TICK_MS ? ms : TICK_MS); /* signals interrupt it */
 		if (rec_mono_ns() >= next_drain) {
 			/* The command's mappings, read while it surely lives. */
-			if (r.cmd && !child_seen && !child.exited)
+			if (r.tg.cmd && !child_seen && !child.exited)
 				child_seen = !procmaps__snapshot(pm, child.pid, rec_mono_ns());
 			err = offcpu__drain(oc, false, pm, rec_offcpu_sample, sa);
 			if (err < 0) {
@@ -385,15 +284,8 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 			}
 			next_drain = rec_mono_ns() + (uint64_t)DRAIN_MS * 1000000;
 		}
-		if (r.cmd) {
-			if (waitpid(child.pid, &child.status, WNOHANG) == child.pid) {
-				child.exited = true;
-				break;
-			}
-		} else if (r.npids && !any_alive(&r)) {
-			pr_info("every target has exited; stopping");
+		if (rc_targets__finished(&r.tg, &child))
 			break;
-		}
 		if (tty) {
 			offcpu__stats(oc, &st);
 			progress((double)(t_end - rec_mono_ns()) / 1e9, &st);
@@ -408,57 +300,44 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	if (err < 0)
 		pr_err("reading the off-CPU maps: %s", strerror(-err));
 	offcpu__stats(oc, &st);
-	if (r.cmd && !child.exited) {
+	if (r.tg.cmd && !child.exited) {
 		stopped_child = true;
 		child__stop(&child, rec_stop_signal ? rec_stop_signal : SIGTERM);
 	}
-	if (r.cmd)
+	if (r.tg.cmd)
 		child__describe_status(child.status, status_text, sizeof(status_text));
 	rec_offcpu_report_drops(&st);
 
 	if (!stackagg__count(sa)) {
 		pr_err("no off-CPU time recorded%s; %s left untouched",
-		       r.cmd ? " (did the command block at all?)" : "",
+		       r.tg.cmd ? " (did the command block at all?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
-		if (r.cmd)
-			pr_info("'%s' %s", r.cmd[0], status_text);
+		if (r.tg.cmd)
+			pr_info("'%s' %s", r.tg.cmd[0], status_text);
 		goto out;
 	}
 
 	p = profile__new();
 	profile__set_countname(p, g->countname_set ? g->fg.countname : "us");
 	stackagg__build(sa,
-			&(struct stackagg_build_opts){.no_kernel = r.no_kernel,
-						      .pid_frames = r.pid_frames,
-						      .thread_frames = r.thread_frames,
+			&(struct stackagg_build_opts){.no_kernel = r.so.no_kernel,
+						      .pid_frames = r.so.pid_frames,
+						      .thread_frames = r.so.thread_frames,
 						      .time_weights = true},
 			stab, pm, p, &res);
 
-	target = describe_target(&r);
-	if (!g->title_set) {
-		size_t len = strlen(target) + 32;
-
-		title = xmalloc(len);
-		snprintf(title, len, "resq-flame offcpu: %s", target);
-		g->fg.title = title;
-	}
+	title = rc_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(200);
 		snprintf(subtitle, 200,
 			 "off-CPU time, state %s, min %ld us%s, %.1f s, %.3f s blocked",
-			 state_names[r.state], r.min_block, r.no_kernel ? ", no kernel" : "",
+			 state_names[r.state], r.min_block, r.so.no_kernel ? ", no kernel" : "",
 			 elapsed, (double)st.blocked_ns / 1e9);
 		g->fg.subtitle = subtitle;
 	}
 	if (!g->fg.colors)
 		g->fg.colors = "io";
-	if (g->reverse) {
-		struct profile *t = profile__reversed(p);
-
-		profile__free(p);
-		p = t;
-	}
-	if (cli_write_profile(p, g))
+	if (rc_write_profile(&p, g))
 		goto out;
 
 	pr_info("off-CPU (%s) for %.1f s: %llu blocked intervals, %.3f s blocked, %zu processes, "
@@ -467,16 +346,13 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 		(double)st.blocked_ns / 1e9, res.nprocs,
 		res.frames_total ? 100.0 * (double)res.frames_unresolved / (double)res.frames_total
 				 : 0.0);
-	if (r.cmd)
-		pr_info("'%s' %s%s", r.cmd[0], status_text,
+	if (r.tg.cmd)
+		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
 			stopped_child ? " (stopped at the end of the measurement)" : "");
-	if (rec_stop_signal)
-		pr_info("stopped early by %s", strsignal(rec_stop_signal));
-	if (!g->output || strcmp(g->output, "-"))
-		pr_info("wrote %s", g->output ? g->output : "flamegraph.svg");
+	rc_report_end(g);
 	ret = EXIT_OK;
 out:
-	if (r.cmd && child.pid > 0 && !child.exited)
+	if (r.tg.cmd && child.pid > 0 && !child.exited)
 		child__stop(&child, SIGTERM);
 	if (signals)
 		rec_signals_restore(old_sig);
@@ -485,13 +361,7 @@ out:
 	profile__free(p);
 	procmaps__free(pm);
 	stackagg__free(sa);
-	free(r.pids);
-	free(target);
-	if (g->fg.title == title)
-		g->fg.title = NULL;
-	if (g->fg.subtitle == subtitle)
-		g->fg.subtitle = NULL;
-	free(title);
-	free(subtitle);
+	free(r.tg.pids);
+	rc_release_titles(g, title, subtitle);
 	return ret;
 }

@@ -36,27 +36,18 @@
 #define PENDING_ROUNDS 2
 
 enum {
-	OPT_CALL_GRAPH = OPT_GLOBAL_LAST,
-	OPT_NO_KERNEL,
-	OPT_NO_INLINE,
-	OPT_PID_FRAMES,
-	OPT_THREAD_FRAMES,
+	OPT_CALL_GRAPH = RC_OPT_LAST,
 	OPT_WALL,
 	OPT_UNWINDER,
 	OPT_UNWINDER_CHECK,
 };
 
 static const struct option record_options[] = {
-	{"all-cpus", no_argument, NULL, 'a'},
-	{"pid", required_argument, NULL, 'p'},
+	RC_TARGET_LONG_OPTIONS,
 	{"tid", required_argument, NULL, 't'},
 	{"freq", required_argument, NULL, 'F'},
-	{"duration", required_argument, NULL, 'd'},
 	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
-	{"no-kernel", no_argument, NULL, OPT_NO_KERNEL},
-	{"no-inline", no_argument, NULL, OPT_NO_INLINE},
-	{"pid-frames", no_argument, NULL, OPT_PID_FRAMES},
-	{"thread-frames", no_argument, NULL, OPT_THREAD_FRAMES},
+	RC_STACK_LONG_OPTIONS,
 	{"wall", no_argument, NULL, OPT_WALL},
 	{"unwinder", required_argument, NULL, OPT_UNWINDER},
 	/* Debugging: unwind every sample with both DWARF unwinders and compare. */
@@ -152,14 +143,10 @@ struct pending {
 struct rec {
 	struct cli_global *g;
 	/* options */
-	enum sampler_target target;
-	pid_t *pids;
-	size_t npids;
+	struct rc_targets tg;
 	long freq;
-	double duration;
-	bool no_kernel, no_inline, pid_frames, thread_frames, wall;
-	char **cmd;
-	int ncmd;
+	struct rc_stack_opts so;
+	bool wall;
 	/* --call-graph dwarf */
 	bool dwarf, unwinder_set, unwinder_check;
 	uint32_t stack_size;
@@ -206,42 +193,21 @@ static bool parse_call_graph(struct rec *r, const char *arg)
 static int parse_args(struct rec *r, int argc, char **argv)
 {
 	struct option *opts = cli_options_merge(record_options);
-	bool all = false;
-	int c, ret = 0;
+	int c, k, ret = 0;
 
 	opterr = 0;
 	/* '+': stop at the command, whose options are its own. */
 	while ((c = getopt_long(argc, argv, "+ap:t:F:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		int g;
-
-		switch (c) {
-		case 'h':
-			record_usage(stdout);
-			ret = 1;
-			goto out;
-		case 'V':
-			printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
-			ret = 1;
-			goto out;
-		case 'a': all = true; continue;
-		case 'p':
-		case 't':
-			if (r->target != SAMPLER_SYSTEM &&
-			    r->target != (c == 'p' ? SAMPLER_PIDS : SAMPLER_TIDS)) {
-				cli_usage_error("record", "-p and -t cannot be combined");
-				goto bad;
-			}
-			r->target = c == 'p' ? SAMPLER_PIDS : SAMPLER_TIDS;
-			if (!rec_parse_ids("record", c == 'p' ? "-p" : "-t", optarg, &r->pids,
-					   &r->npids))
-				goto bad;
+		k = rc_targets__parse_option(&r->tg, c, optarg);
+		if (k < 0)
+			goto bad;
+		if (k)
 			continue;
+		if (rc_stack_opts__parse_option(&r->so, c))
+			continue;
+		switch (c) {
 		case 'F':
 			if (!cli_parse_int("-F", optarg, 1, MAX_FREQ, &r->freq))
-				goto bad;
-			continue;
-		case 'd':
-			if (!cli_parse_duration("-d", optarg, false, &r->duration))
 				goto bad;
 			continue;
 		case OPT_CALL_GRAPH:
@@ -260,41 +226,18 @@ static int parse_args(struct rec *r, int argc, char **argv)
 			r->unwinder_set = true;
 			continue;
 		case OPT_UNWINDER_CHECK: r->unwinder_check = true; continue;
-		case OPT_NO_KERNEL: r->no_kernel = true; continue;
-		case OPT_NO_INLINE: r->no_inline = true; continue;
-		case OPT_PID_FRAMES: r->pid_frames = true; continue;
-		case OPT_THREAD_FRAMES: r->thread_frames = true; continue;
 		case OPT_WALL: r->wall = true; continue;
-		case '?':
-			cli_usage_error("record", "unknown or incomplete option '%s'",
-					argv[optind - 1]);
-			goto bad;
 		}
-		g = cli_global_option(r->g, c, optarg);
-		if (g <= 0) {
-			if (!g)
-				cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
+		k = rc_parse_other_option(r->g, "record", c, optarg, argv, record_usage);
+		if (k < 0)
 			goto bad;
+		if (k) {
+			ret = 1;
+			goto out;
 		}
 	}
-	if (optind < argc) {
-		r->cmd = argv + optind;
-		r->ncmd = argc - optind;
-		if (r->target != SAMPLER_SYSTEM) {
-			cli_usage_error("record", "give either %s or a COMMAND, not both",
-					r->target == SAMPLER_PIDS ? "-p" : "-t");
-			goto bad;
-		}
-		if (all) {
-			cli_usage_error("record", "give either -a or a COMMAND, not both");
-			goto bad;
-		}
-		r->target = SAMPLER_CHILD;
-	} else if (all && r->target != SAMPLER_SYSTEM) {
-		cli_usage_error("record", "-a cannot be combined with %s",
-				r->target == SAMPLER_PIDS ? "-p" : "-t");
+	if (rc_targets__finish_args(&r->tg, argc, argv))
 		goto bad;
-	}
 	if ((r->unwinder_set || r->unwinder_check) && !r->dwarf) {
 		cli_usage_error("record", "%s needs --call-graph dwarf",
 				r->unwinder_set ? "--unwinder" : "--unwinder-check");
@@ -566,8 +509,8 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 /* /proc snapshots: the kernel reports nothing about what already exists. */
 static void snapshot(struct rec *r)
 {
-	rec_snapshot(r->pm, r->pids, r->target == SAMPLER_SYSTEM ? 0 : r->npids,
-		     r->target == SAMPLER_TIDS);
+	rec_snapshot(r->pm, r->tg.pids, r->tg.target == SAMPLER_SYSTEM ? 0 : r->tg.npids,
+		     r->tg.target == SAMPLER_TIDS);
 }
 
 static void print_open_error(const struct rec *r, int err)
@@ -576,13 +519,13 @@ static void print_open_error(const struct rec *r, int err)
 		pr_err("perf_event_open: %s; run as root (or with CAP_PERFMON) or set "
 		       "kernel.perf_event_paranoid to %s%s",
 		       strerror(err),
-		       r->target == SAMPLER_SYSTEM ? "0 or lower for -a" : "1 or lower",
-		       r->target != SAMPLER_SYSTEM && !r->no_kernel
+		       r->tg.target == SAMPLER_SYSTEM ? "0 or lower for -a" : "1 or lower",
+		       r->tg.target != SAMPLER_SYSTEM && !r->so.no_kernel
 			       ? " (--no-kernel samples user mode only and needs 2 or lower)"
 			       : "");
 	} else if (err == ESRCH) {
-		pr_err("no such %s: %d", r->target == SAMPLER_TIDS ? "thread" : "process",
-		       r->npids ? (int)r->pids[0] : -1);
+		pr_err("no such %s: %d", r->tg.target == SAMPLER_TIDS ? "thread" : "process",
+		       r->tg.npids ? (int)r->tg.pids[0] : -1);
 	} else if (err == EMFILE || err == ENFILE) {
 		pr_err("perf_event_open: %s: one descriptor per thread and CPU is needed; raise "
 		       "the limit with ulimit -n",
@@ -594,39 +537,8 @@ static void print_open_error(const struct rec *r, int err)
 
 static void progress(double left, const struct sampler_stats *st)
 {
-	fprintf(stderr, "\rrecording: %.1f s left, %llu samples, %llu lost\033[K",
-		left < 0 ? 0 : left, (unsigned long long)st->samples, (unsigned long long)st->lost);
-	fflush(stderr);
-}
-
-static char *describe_target(const struct rec *r)
-{
-	char *s = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&s, &len);
-
-	if (!f)
-		return xstrdup("record");
-	switch (r->target) {
-	case SAMPLER_SYSTEM: fputs("system-wide", f); break;
-	case SAMPLER_PIDS:
-	case SAMPLER_TIDS:
-		fputs(r->target == SAMPLER_PIDS ? "-p " : "-t ", f);
-		for (i = 0; i < r->npids; i++)
-			fprintf(f, "%s%d", i ? "," : "", (int)r->pids[i]);
-		break;
-	case SAMPLER_CHILD:
-		for (i = 0; i < (size_t)r->ncmd; i++) {
-			if (ftell(f) > 100) {
-				fputs(" ...", f);
-				break;
-			}
-			fprintf(f, "%s%s", i ? " " : "", r->cmd[i]);
-		}
-		break;
-	}
-	fclose(f);
-	return s;
+	rc_progress("recording", left, "%llu samples, %llu lost", (unsigned long long)st->samples,
+		    (unsigned long long)st->lost);
 }
 
 /* --- the command ---------------------------------------------------------- */
@@ -651,11 +563,11 @@ static bool wall_start(struct rec *r)
 		[SAMPLER_CHILD] = OFFCPU_TARGET_PIDS,
 	};
 
-	r->oc = rec_offcpu_start(&(struct offcpu_opts){.target = targets[r->target],
-						       .ids = r->pids,
-						       .nids = r->npids,
+	r->oc = rec_offcpu_start(&(struct offcpu_opts){.target = targets[r->tg.target],
+						       .ids = r->tg.pids,
+						       .nids = r->tg.npids,
 						       .follow_forks = true,
-						       .no_kernel = r->no_kernel});
+						       .no_kernel = r->so.no_kernel});
 	r->next_drain = rec_mono_ns() + DRAIN_NS;
 	return r->oc != NULL;
 }
@@ -689,33 +601,10 @@ static void wall_report(struct rec *r, const struct stackagg_result *res)
 	rec_offcpu_report_drops(&st);
 }
 
-static bool check_targets(const struct rec *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->npids; i++) {
-		if (!rec_task_alive(r->pids[i])) {
-			pr_err("no such %s: %d", r->target == SAMPLER_TIDS ? "thread" : "process",
-			       (int)r->pids[i]);
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool any_target_alive(const struct rec *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->npids; i++)
-		if (rec_task_alive(r->pids[i]))
-			return true;
-	return false;
-}
-
 int cmd_record(int argc, char **argv, struct cli_global *g)
 {
-	struct rec r = {.g = g, .freq = 99, .duration = DEFAULT_DURATION};
+	struct rec r = {
+		.g = g, .tg = {.cmd_name = "record", .duration = DEFAULT_DURATION}, .freq = 99};
 	struct child child = CHILD_INIT;
 	struct sampler_callbacks cbs = {.sample = on_sample, .record = on_record};
 	struct sigaction old_sig[3];
@@ -724,7 +613,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	struct symtab *stab = NULL;
 	struct profile *p = NULL;
 	struct stackagg_result res;
-	char *target = NULL, *title = NULL, *subtitle = NULL;
+	char *title = NULL, *subtitle = NULL;
 	char status_text[96] = "";
 	bool tty, stopped_child = false, signals = false;
 	uint64_t t_start, t_end, now, t_stop, t_sym, t_built;
@@ -733,10 +622,11 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 
 	err = parse_args(&r, argc, argv);
 	if (err) {
-		free(r.pids);
+		free(r.tg.pids);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	if (r.target != SAMPLER_SYSTEM && r.target != SAMPLER_CHILD && !check_targets(&r))
+	if (r.tg.target != SAMPLER_SYSTEM && r.tg.target != SAMPLER_CHILD &&
+	    !rc_targets__check_alive(&r.tg))
 		goto out;
 	raise_fd_limit();
 	r.pm = procmaps__new();
@@ -745,21 +635,16 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (r.dwarf && !unwinders_start(&r))
 		goto out;
 
-	if (r.target == SAMPLER_CHILD) {
-		if (child__start(&child, r.cmd))
-			goto out;
-		r.pids = xmalloc(sizeof(*r.pids));
-		r.pids[0] = child.pid;
-		r.npids = 1;
-	}
+	if (r.tg.target == SAMPLER_CHILD && rc_targets__start_child(&r.tg, &child))
+		goto out;
 	sp = sampler__new(&(struct sampler_opts){
-		.target = r.target,
-		.pids = r.pids,
-		.npids = r.npids,
+		.target = r.tg.target,
+		.pids = r.tg.pids,
+		.npids = r.tg.npids,
 		.freq = (uint32_t)r.freq,
 		/* --wall weighs samples by their period in ns */
 		.event = r.wall ? SAMPLER_EVENT_CPU_CLOCK : SAMPLER_EVENT_AUTO,
-		.no_kernel = r.no_kernel,
+		.no_kernel = r.so.no_kernel,
 		.regs_user = r.dwarf ? unwinder__perf_regs_mask() : 0,
 		.stack_user = r.dwarf ? r.stack_size : 0});
 	if (!sp) {
@@ -773,23 +658,15 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	 * ~75 ms to generate (122k symbols), time that would otherwise come
 	 * after the capture. After wall_start(): its BPF programs are named.
 	 */
-	stab = symtab__new(&(struct symtab_opts){.no_inline = r.no_inline});
-	if (!stab) {
-		pr_err("cannot set up symbolization: %s", strerror(errno));
+	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
+	if (!stab)
 		goto out;
-	}
-	if (!r.no_kernel)
-		symtab__reload_kernel(stab);
 	rec_signals_install(old_sig);
 	signals = true;
 	t_start = rec_mono_ns();
-	if (r.target == SAMPLER_CHILD) {
-		err = child__release(&child);
-		if (err) {
-			pr_err("cannot run '%s': %s", r.cmd[0],
-			       err == ENOENT ? "command not found" : strerror(err));
+	if (r.tg.target == SAMPLER_CHILD) {
+		if (rc_targets__release_child(&r.tg, &child))
 			goto out;
-		}
 	} else {
 		err = sampler__enable(sp);
 		if (err) {
@@ -799,7 +676,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		snapshot(&r);
 	}
 	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
-	t_end = t_start + (uint64_t)(r.duration * 1e9);
+	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
 	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
 		uint64_t left_ms = (t_end - now + 999999) / 1000000;
 
@@ -811,15 +688,8 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		}
 		flush_pending(&r, false);
 		wall_drain(&r, false);
-		if (r.target == SAMPLER_CHILD) {
-			if (waitpid(child.pid, &child.status, WNOHANG) == child.pid) {
-				child.exited = true;
-				break;
-			}
-		} else if (r.target != SAMPLER_SYSTEM && !any_target_alive(&r)) {
-			pr_info("every target has exited; stopping");
+		if (rc_targets__finished(&r.tg, &child))
 			break;
-		}
 		if (tty) {
 			sampler__stats(sp, &st);
 			progress((double)(t_end - rec_mono_ns()) / 1e9, &st);
@@ -836,22 +706,22 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	sampler__disable(sp);
 	if (tty)
 		fputs("\r\033[K", stderr);
-	if (r.target == SAMPLER_CHILD && !child.exited) {
+	if (r.tg.target == SAMPLER_CHILD && !child.exited) {
 		stopped_child = true;
 		child__stop(&child, rec_stop_signal ? rec_stop_signal : SIGTERM);
 	}
 	sampler__poll(sp, 0, &cbs, &r);
 	flush_pending(&r, true);
 	sampler__stats(sp, &st);
-	if (r.target == SAMPLER_CHILD)
+	if (r.tg.target == SAMPLER_CHILD)
 		child__describe_status(child.status, status_text, sizeof(status_text));
 
 	if (!stackagg__count(r.sa)) {
 		pr_err("no samples collected%s; %s left untouched",
-		       r.target == SAMPLER_CHILD ? " (did the command run long enough?)" : "",
+		       r.tg.target == SAMPLER_CHILD ? " (did the command run long enough?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
-		if (r.target == SAMPLER_CHILD)
-			pr_info("'%s' %s", r.cmd[0], status_text);
+		if (r.tg.target == SAMPLER_CHILD)
+			pr_info("'%s' %s", r.tg.cmd[0], status_text);
 		goto out;
 	}
 
@@ -859,22 +729,15 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	p = profile__new();
 	profile__set_countname(p, g->countname_set ? g->fg.countname : r.wall ? "us" : "samples");
 	stackagg__build(r.sa,
-			&(struct stackagg_build_opts){.no_kernel = r.no_kernel,
-						      .pid_frames = r.pid_frames,
-						      .thread_frames = r.thread_frames,
+			&(struct stackagg_build_opts){.no_kernel = r.so.no_kernel,
+						      .pid_frames = r.so.pid_frames,
+						      .thread_frames = r.so.thread_frames,
 						      .time_weights = r.wall,
 						      .offcpu_leaf = r.wall},
 			stab, r.pm, p, &res);
 	t_built = rec_mono_ns();
 
-	target = describe_target(&r);
-	if (!g->title_set) {
-		size_t len = strlen(target) + 32;
-
-		title = xmalloc(len);
-		snprintf(title, len, "resq-flame record: %s", target);
-		g->fg.title = title;
-	}
+	title = rc_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(160);
 		snprintf(subtitle, 160, "%s%s, %ld Hz, %.1f s, %llu samples",
@@ -882,13 +745,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 			 elapsed, (unsigned long long)st.samples);
 		g->fg.subtitle = subtitle;
 	}
-	if (g->reverse) {
-		struct profile *t = profile__reversed(p);
-
-		profile__free(p);
-		p = t;
-	}
-	if (cli_write_profile(p, g))
+	if (rc_write_profile(&p, g))
 		goto out;
 	now = rec_mono_ns();
 	pr_debug("post-processing: %.3f s from the end of capture to the output written "
@@ -908,16 +765,13 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (st.lost)
 		pr_warn("%llu samples were lost (the ring buffers overflowed); try a lower -F",
 			(unsigned long long)st.lost);
-	if (r.target == SAMPLER_CHILD)
-		pr_info("'%s' %s%s", r.cmd[0], status_text,
+	if (r.tg.target == SAMPLER_CHILD)
+		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
 			stopped_child ? " (stopped at the end of the recording)" : "");
-	if (rec_stop_signal)
-		pr_info("stopped early by %s", strsignal(rec_stop_signal));
-	if (!g->output || strcmp(g->output, "-"))
-		pr_info("wrote %s", g->output ? g->output : "flamegraph.svg");
+	rc_report_end(g);
 	ret = EXIT_OK;
 out:
-	if (r.target == SAMPLER_CHILD && child.pid > 0 && !child.exited)
+	if (r.tg.target == SAMPLER_CHILD && child.pid > 0 && !child.exited)
 		child__stop(&child, SIGTERM);
 	if (signals)
 		rec_signals_restore(old_sig);
@@ -936,13 +790,7 @@ out:
 	for (size_t i = 0; i < r.npending; i++)
 		free(r.pending[i].data);
 	free(r.pending);
-	free(r.pids);
-	free(target);
-	if (g->fg.title == title)
-		g->fg.title = NULL;
-	if (g->fg.subtitle == subtitle)
-		g->fg.subtitle = NULL;
-	free(title);
-	free(subtitle);
+	free(r.tg.pids);
+	rc_release_titles(g, title, subtitle);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,243 @@ void child__describe_status(int status, char *buf, size_t len)
 			 strsignal(WTERMSIG(status)));
 	else
 		snprintf(buf, len, "ended with wait status 0x%x", status);
+}
+
+/* --- targets and the command line ------------------------------------------ */
+
+int rc_targets__parse_option(struct rc_targets *t, int c, const char *arg)
+{
+	switch (c) {
+	case 'a': t->all = true; return 1;
+	case 'p':
+	case 't':
+		if (t->target != SAMPLER_SYSTEM &&
+		    t->target != (c == 'p' ? SAMPLER_PIDS : SAMPLER_TIDS)) {
+			cli_usage_error(t->cmd_name, "-p and -t cannot be combined");
+			return -1;
+		}
+		t->target = c == 'p' ? SAMPLER_PIDS : SAMPLER_TIDS;
+		if (!rec_parse_ids(t->cmd_name, c == 'p' ? "-p" : "-t", arg, &t->pids, &t->npids))
+			return -1;
+		return 1;
+	case 'd': return cli_parse_duration("-d", arg, false, &t->duration) ? 1 : -1;
+	}
+	return 0;
+}
+
+int rc_stack_opts__parse_option(struct rc_stack_opts *o, int c)
+{
+	switch (c) {
+	case RC_OPT_NO_KERNEL: o->no_kernel = true; return 1;
+	case RC_OPT_NO_INLINE: o->no_inline = true; return 1;
+	case RC_OPT_PID_FRAMES: o->pid_frames = true; return 1;
+	case RC_OPT_THREAD_FRAMES: o->thread_frames = true; return 1;
+	}
+	return 0;
+}
+
+int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv)
+{
+	const char *ids_opt = t->target == SAMPLER_PIDS ? "-p" : "-t";
+
+	if (optind < argc) {
+		t->cmd = argv + optind;
+		t->ncmd = argc - optind;
+		if (t->target != SAMPLER_SYSTEM) {
+			cli_usage_error(t->cmd_name, "give either %s or a COMMAND, not both",
+					ids_opt);
+			return -1;
+		}
+		if (t->all) {
+			cli_usage_error(t->cmd_name, "give either -a or a COMMAND, not both");
+			return -1;
+		}
+		t->target = SAMPLER_CHILD;
+	} else if (t->all && t->target != SAMPLER_SYSTEM) {
+		cli_usage_error(t->cmd_name, "-a cannot be combined with %s", ids_opt);
+		return -1;
+	}
+	return 0;
+}
+
+int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const char *arg,
+			  char **argv, void (*usage)(FILE *f))
+{
+	int ret;
+
+	switch (c) {
+	case 'h': usage(stdout); return 1;
+	case 'V': printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV); return 1;
+	case '?':
+		cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		return -1;
+	}
+	ret = cli_global_option(g, c, arg);
+	if (ret > 0)
+		return 0;
+	if (!ret)
+		cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	return -1;
+}
+
+bool rc_targets__check_alive(const struct rc_targets *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->npids; i++) {
+		if (!rec_task_alive(t->pids[i])) {
+			pr_err("no such %s: %d", t->target == SAMPLER_TIDS ? "thread" : "process",
+			       (int)t->pids[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool rc_targets__any_alive(const struct rc_targets *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->npids; i++)
+		if (rec_task_alive(t->pids[i]))
+			return true;
+	return false;
+}
+
+int rc_targets__start_child(struct rc_targets *t, struct child *c)
+{
+	if (child__start(c, t->cmd))
+		return -1;
+	t->pids = xmalloc(sizeof(*t->pids));
+	t->pids[0] = c->pid;
+	t->npids = 1;
+	return 0;
+}
+
+int rc_targets__release_child(const struct rc_targets *t, struct child *c)
+{
+	int err = child__release(c);
+
+	if (!err)
+		return 0;
+	pr_err("cannot run '%s': %s", t->cmd[0],
+	       err == ENOENT ? "command not found" : strerror(err));
+	return -1;
+}
+
+bool rc_targets__finished(const struct rc_targets *t, struct child *c)
+{
+	if (t->target == SAMPLER_CHILD) {
+		if (waitpid(c->pid, &c->status, WNOHANG) != c->pid)
+			return false;
+		c->exited = true;
+		return true;
+	}
+	if (t->target != SAMPLER_SYSTEM && !rc_targets__any_alive(t)) {
+		pr_info("every target has exited; stopping");
+		return true;
+	}
+	return false;
+}
+
+char *rc_targets__describe(const struct rc_targets *t)
+{
+	char *s = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return xstrdup(t->cmd_name);
+	switch (t->target) {
+	case SAMPLER_SYSTEM: fputs("system-wide", f); break;
+	case SAMPLER_PIDS:
+	case SAMPLER_TIDS:
+		fputs(t->target == SAMPLER_PIDS ? "-p " : "-t ", f);
+		for (i = 0; i < t->npids; i++)
+			fprintf(f, "%s%d", i ? "," : "", (int)t->pids[i]);
+		break;
+	case SAMPLER_CHILD:
+		for (i = 0; i < (size_t)t->ncmd; i++) {
+			if (ftell(f) > 100) {
+				fputs(" ...", f);
+				break;
+			}
+			fprintf(f, "%s%s", i ? " " : "", t->cmd[i]);
+		}
+		break;
+	}
+	fclose(f);
+	return s;
+}
+
+char *rc_targets__set_title(const struct rc_targets *t, struct cli_global *g)
+{
+	char *target, *title;
+	size_t len;
+
+	if (g->title_set)
+		return NULL;
+	target = rc_targets__describe(t);
+	len = strlen(target) + 32;
+	title = xmalloc(len);
+	snprintf(title, len, "resq-flame %s: %s", t->cmd_name, target);
+	free(target);
+	g->fg.title = title;
+	return title;
+}
+
+void rc_progress(const char *label, double left, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "\r%s: %.1f s left, ", label, left < 0 ? 0 : left);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\033[K", stderr);
+	fflush(stderr);
+}
+
+struct symtab *rc_symtab_new(bool no_inline, bool no_kernel)
+{
+	struct symtab *st = symtab__new(&(struct symtab_opts){.no_inline = no_inline});
+
+	if (!st) {
+		pr_err("cannot set up symbolization: %s", strerror(errno));
+		return NULL;
+	}
+	if (!no_kernel)
+		symtab__reload_kernel(st);
+	return st;
+}
+
+int rc_write_profile(struct profile **p, struct cli_global *g)
+{
+	if (g->reverse) {
+		struct profile *t = profile__reversed(*p);
+
+		profile__free(*p);
+		*p = t;
+	}
+	return cli_write_profile(*p, g) ? -1 : 0;
+}
+
+void rc_report_end(const struct cli_global *g)
+{
+	if (rec_stop_signal)
+		pr_info("stopped early by %s", strsignal(rec_stop_signal));
+	if (!g->output || strcmp(g->output, "-"))
+		pr_info("wrote %s", g->output ? g->output : "flamegraph.svg");
+}
+
+void rc_release_titles(struct cli_global *g, char *title, char *subtitle)
+{
+	if (g->fg.title == title)
+		g->fg.title = NULL;
+	if (g->fg.subtitle == subtitle)
+		g->fg.subtitle = NULL;
+	free(title);
+	free(subtitle);
 }
 
 /* --- aggregation during capture ------------------------------------------- */

@@ -11,12 +11,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "cli.h"
 #include "procmaps.h"
 #include "profile.h"
 #include "sample.h"
+#include "sampler.h"
 #include "symtab.h"
+
 
 /* CLOCK_MONOTONIC in ns: the clock of perf samples and bpf_ktime_get_ns(). */
 uint64_t rec_mono_ns(void);
@@ -64,6 +68,106 @@ int child__release(struct child *c);
 void child__stop(struct child *c, int sig);
 /* "exited with status 3", "was killed by signal 9 (Killed)", ... */
 void child__describe_status(int status, char *buf, size_t len);
+
+/*
+ * What to profile, as `record` and `offcpu` take it: -a, -p PID[,PID...],
+ * -t TID[,TID...] (record only), -d DURATION and `-- COMMAND ARGS...`.
+ * Fill @cmd_name and @duration (the default), zero the rest.
+ */
+struct rc_targets {
+	const char *cmd_name; /* "record": in messages and the fallback description */
+	enum sampler_target target;
+	bool all;    /* -a given */
+	pid_t *pids; /* -p or -t ids, or the launched command's pid; owned */
+	size_t npids;
+	double duration; /* seconds */
+	char **cmd;	 /* borrowed from argv; NULL without a command */
+	int ncmd;
+};
+
+/* How stacks are built, options both commands take. */
+struct rc_stack_opts {
+	bool no_kernel;	    /* --no-kernel */
+	bool no_inline;	    /* --no-inline */
+	bool pid_frames;    /* --pid-frames */
+	bool thread_frames; /* --thread-frames */
+};
+
+/* Their option ids; each command's own ids start at RC_OPT_LAST. */
+enum {
+	RC_OPT_NO_KERNEL = OPT_GLOBAL_LAST,
+	RC_OPT_NO_INLINE,
+	RC_OPT_PID_FRAMES,
+	RC_OPT_THREAD_FRAMES,
+	RC_OPT_LAST,
+};
+
+#define RC_STACK_LONG_OPTIONS                                                                   \
+	{"no-kernel", no_argument, NULL, RC_OPT_NO_KERNEL},                                     \
+		{"no-inline", no_argument, NULL, RC_OPT_NO_INLINE},                             \
+		{"pid-frames", no_argument, NULL, RC_OPT_PID_FRAMES},                           \
+		{"thread-frames", no_argument, NULL, RC_OPT_THREAD_FRAMES}
+
+/* Takes getopt's option @c if it is one of RC_STACK_LONG_OPTIONS: returns 1, else 0. */
+int rc_stack_opts__parse_option(struct rc_stack_opts *o, int c);
+
+/* The long options rc_targets__parse_option() takes (-t is the caller's to add). */
+#define RC_TARGET_LONG_OPTIONS                                                                  \
+	{"all-cpus", no_argument, NULL, 'a'}, {"pid", required_argument, NULL, 'p'},            \
+		{"duration", required_argument, NULL, 'd'}
+
+/*
+ * Takes getopt's option @c (-a, -p, -t, -d). Returns 1 if it was one of
+ * them, 0 if not, -1 after a usage message.
+ */
+int rc_targets__parse_option(struct rc_targets *t, int c, const char *arg);
+/*
+ * After the options: the command from argv[optind...], and the checks that
+ * targets do not clash. Returns 0, or -1 after a usage message.
+ */
+int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv);
+/*
+ * The options every command shares after its own: -h (@usage), -V, the
+ * global ones and unknown ones. Returns 1 after help or version, 0 for a
+ * global option taken, -1 after a usage message.
+ */
+int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const char *arg,
+			  char **argv, void (*usage)(FILE *f));
+/* True if every -p/-t target exists; false after an error naming the first that does not. */
+bool rc_targets__check_alive(const struct rc_targets *t);
+/* True while one of the targets lives. */
+bool rc_targets__any_alive(const struct rc_targets *t);
+/* Starts the command held before exec and makes it the only target. 0, or -1 after a message. */
+int rc_targets__start_child(struct rc_targets *t, struct child *c);
+/* Lets the command exec. 0, or -1 after a message. */
+int rc_targets__release_child(const struct rc_targets *t, struct child *c);
+/*
+ * During capture: true once the launched command has exited (reaped into
+ * @c), or every -p/-t target has (after saying so).
+ */
+bool rc_targets__finished(const struct rc_targets *t, struct child *c);
+/* "system-wide", "-p 1,2", "-t 3" or the command line (cut after 100 bytes); the caller's. */
+char *rc_targets__describe(const struct rc_targets *t);
+/*
+ * Sets the default title "resq-flame CMD: TARGET" unless --title was given.
+ * Returns the title to free after the profile is written (NULL when none).
+ */
+char *rc_targets__set_title(const struct rc_targets *t, struct cli_global *g);
+
+/* The progress line on stderr: "\rLABEL: N s left, " then @fmt, to the end of the line. */
+void rc_progress(const char *label, double left, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * The symbolizer, with kernel symbols read now (unless @no_kernel).
+ * NULL after a message.
+ */
+struct symtab *rc_symtab_new(bool no_inline, bool no_kernel);
+/* Reverses *@p with --reverse and writes it. 0, or -1 after a message. */
+int rc_write_profile(struct profile **p, struct cli_global *g);
+/* The closing lines: "stopped early by ..." and "wrote PATH". */
+void rc_report_end(const struct cli_global *g);
+/* Forgets the default @title and @subtitle in @g and frees them. */
+void rc_release_titles(struct cli_global *g, char *title, char *subtitle);
 
 /*
  * The stack aggregator. Samples are merged by (pid, tid, name epoch, kind,

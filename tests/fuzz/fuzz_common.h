@@ -19,32 +19,53 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static inline int fuzz_import(enum profile_format fmt, const uint8_t *data, size_t size)
+/*
+ * The body every import fuzzer shares: @set picks import options from
+ * @sel (the input's first byte), and @write writes the imported profile
+ * to /dev/null.
+ */
+static inline int fuzz_run(enum profile_format fmt, const uint8_t *data, size_t size,
+			   void (*set)(struct import_opts *o, uint8_t sel),
+			   void (*write)(const struct profile *p, uint8_t sel, FILE *out))
 {
-	struct import_opts o = { .format = fmt };
+	struct import_opts o = {.format = fmt};
 	struct profile *p = profile__new();
 	FILE *null = fopen("/dev/null", "w");
 	uint8_t sel = size ? data[0] : 0;
 
 	log__set_level(LOG_SILENT);
-	o.pid = sel & 1;
-	o.tid = sel & 2;
-	o.kernel = sel & 4;
-	o.jit = sel & 8;
-	o.addrs = sel & 16;
-	o.no_demangle = sel & 32;
-	o.no_inline = sel & 64;
+	set(&o, sel);
 	profile__set_chart_mode(p, sel & 128);
-	if (!import__buffer(p, "fuzz", (const char *)data, size, &o) && null) {
-		struct fg_opts fg = { .inverted = sel & 1, .colors = (sel & 2) ? "kind" : NULL };
-
-		export__folded(p, null);
-		flamegraph__write(p, &fg, null);
-	}
+	if (!import__buffer(p, "fuzz", (const char *)data, size, &o) && null)
+		write(p, sel, null);
 	if (null)
 		fclose(null);
 	profile__free(p);
 	return 0;
+}
+
+static inline void fuzz_import_set(struct import_opts *o, uint8_t sel)
+{
+	o->pid = sel & 1;
+	o->tid = sel & 2;
+	o->kernel = sel & 4;
+	o->jit = sel & 8;
+	o->addrs = sel & 16;
+	o->no_demangle = sel & 32;
+	o->no_inline = sel & 64;
+}
+
+static inline void fuzz_import_write(const struct profile *p, uint8_t sel, FILE *out)
+{
+	struct fg_opts fg = {.inverted = sel & 1, .colors = (sel & 2) ? "kind" : NULL};
+
+	export__folded(p, out);
+	flamegraph__write(p, &fg, out);
+}
+
+static inline int fuzz_import(enum profile_format fmt, const uint8_t *data, size_t size)
+{
+	return fuzz_run(fmt, data, size, fuzz_import_set, fuzz_import_write);
 }
 
 #endif

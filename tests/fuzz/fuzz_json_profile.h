@@ -8,28 +8,24 @@
 
 #include "fuzz_common.h"
 
+static inline void fuzz_json_set(struct import_opts *o, uint8_t sel)
+{
+	o->time_weights = sel & 1;
+}
+
+static inline void fuzz_json_write(const struct profile *p, uint8_t sel, FILE *out)
+{
+	struct fg_opts fg = {.inverted = sel & 2};
+
+	export__folded(p, out);
+	export__speedscope(p, NULL, out);
+	export__cpuprofile(p, out);
+	flamegraph__write(p, &fg, out);
+}
+
 static inline int fuzz_json_profile(enum profile_format fmt, const uint8_t *data, size_t size)
 {
-	struct import_opts o = {.format = fmt};
-	struct profile *p = profile__new();
-	FILE *null = fopen("/dev/null", "w");
-	uint8_t sel = size ? data[0] : 0;
-
-	log__set_level(LOG_SILENT);
-	o.time_weights = sel & 1;
-	profile__set_chart_mode(p, sel & 128);
-	if (!import__buffer(p, "fuzz", (const char *)data, size, &o) && null) {
-		struct fg_opts fg = {.inverted = sel & 2};
-
-		export__folded(p, null);
-		export__speedscope(p, NULL, null);
-		export__cpuprofile(p, null);
-		flamegraph__write(p, &fg, null);
-	}
-	if (null)
-		fclose(null);
-	profile__free(p);
-	return 0;
+	return fuzz_run(fmt, data, size, fuzz_json_set, fuzz_json_write);
 }
 
 #endif

@@ -317,3 +317,156 @@ char *th_sorted_lines(const char *text, bool drop_quotes)
 	free(copy);
 	return res;
 }
+
+void th_privileged_perf(bool system_wide)
+{
+	th_require_perf(system_wide);
+	th_sampling_lock(system_wide);
+}
+
+void th_privileged_bpf(bool system_wide)
+{
+	th_require_bpf();
+	th_sampling_lock(system_wide);
+}
+
+char *th_workload(const char *name)
+{
+	char *p = xmalloc(strlen(RESQ_BUILDDIR) + strlen(name) + 16);
+
+	sprintf(p, "%s/workloads/%s", RESQ_BUILDDIR, name);
+	cr_assert(th_exists(p), "workload %s not built (make builds tests/workloads/)", p);
+	return p;
+}
+
+struct th_result th_run_folded(const char *cmd, char **folded, const char *const *args)
+{
+	const char *argv[64];
+	char *out = th_path(th_dir, "out.folded");
+	struct th_result r;
+	size_t n = 0;
+
+	argv[n++] = th_bin();
+	argv[n++] = cmd;
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "-f";
+	argv[n++] = "folded";
+	while (*args && n < 63)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	r = th_run(argv, NULL, 0, 50);
+	*folded = th_read_file(out, NULL);
+	free(out);
+	return r;
+}
+
+double th_count_where(const char *folded, const char *needle)
+{
+	const char *line = folded;
+	double sum = 0;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *sp;
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char *l = xstrndup(line, len);
+
+		sp = strrchr(l, ' ');
+		if (sp && (!needle || (strstr(l, needle) && strstr(l, needle) < sp)))
+			sum += atof(sp + 1);
+		free(l);
+		line = nl ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+double th_count_under(const char *folded, const char *root, const char *needle)
+{
+	const char *line = folded;
+	size_t rl = strlen(root);
+	double sum = 0;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char *l = xstrndup(line, len), *sp = strrchr(l, ' '), *hit = strstr(l, needle);
+
+		if (sp && !strncmp(l, root, rl) && l[rl] == ';' && hit && hit < sp)
+			sum += atof(sp + 1);
+		free(l);
+		line = nl ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+pid_t th_spawn_ready(const char *const argv[], const char *ready)
+{
+	int fds[2];
+	pid_t pid;
+	char buf[256];
+	size_t used = 0;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (used < sizeof(buf) - 1) {
+		ssize_t n = read(fds[0], buf + used, sizeof(buf) - 1 - used);
+
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		buf[used] = '\0';
+		if (strstr(buf, ready))
+			break;
+	}
+	close(fds[0]);
+	buf[used] = '\0';
+	cr_assert_not_null(strstr(buf, ready), "%s did not print '%s'", argv[0], ready);
+	return pid;
+}
+
+pid_t th_freed_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+void th_expect_usage_error(const char *cmd, const char *const *args, const char *msg, size_t i)
+{
+	const char *argv[10] = {th_bin(), cmd};
+	struct th_result r;
+	size_t n = 2, k;
+
+	for (k = 0; args[k] && n < 9; k++)
+		argv[n++] = args[k];
+	r = th_run(argv, NULL, 0, 10);
+	cr_expect_eq(r.status, 2, "case %zu: status %d, stderr: %s", i, r.status, r.err);
+	cr_expect_not_null(strstr(r.err, msg), "case %zu: want '%s' in: %s", i, msg, r.err);
+	th_result_free(&r);
+}
+
+void th_expect_missing_pid(const char *cmd)
+{
+	pid_t pid = th_freed_pid();
+	char buf[32];
+	const char *argv[] = {th_bin(), cmd, "-p", buf, "-d", "1", NULL};
+	struct th_result r;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	r = th_run(argv, NULL, 0, 20);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "no such process"), "%s", r.err);
+	th_result_free(&r);
+}

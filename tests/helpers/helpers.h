@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "profile.h"
 
@@ -78,6 +79,51 @@ void th_require_bpf(void);
  * process exits (each Criterion test runs in its own process).
  */
 void th_sampling_lock(bool exclusive);
+
+/* Both: th_require_perf(@system_wide), then th_sampling_lock(@system_wide). */
+void th_privileged_perf(bool system_wide);
+/* Both: th_require_bpf(), then th_sampling_lock(@system_wide). */
+void th_privileged_bpf(bool system_wide);
+
+/*
+ * Path of the test workload @name (RESQ_BUILDDIR/workloads/NAME); asserts
+ * that it is built. Caller frees.
+ */
+char *th_workload(const char *name);
+
+/*
+ * Runs `resq-flame CMD -o TH_DIR/out.folded -f folded ARGS...` (@args
+ * NULL-terminated); *@folded gets the output file (NULL when none, caller
+ * frees). Returns the result; free with th_result_free().
+ */
+struct th_result th_run_folded(const char *cmd, char **folded, const char *const *args);
+
+/* Weight of the folded lines whose stack contains @needle (every line with NULL). */
+double th_count_where(const char *folded, const char *needle);
+/*
+ * Weight of the folded lines under root frame @root whose stack contains
+ * @needle. The frames between the root and main are not checked: their
+ * names depend on whether libc's debug info is installed.
+ */
+double th_count_under(const char *folded, const char *root, const char *needle);
+
+/*
+ * Starts @argv (argv[0] a path) with stdout on a pipe and returns its pid
+ * once it printed @ready; asserts that it did.
+ */
+pid_t th_spawn_ready(const char *const argv[], const char *ready);
+
+/*
+ * Runs `resq-flame CMD ARGS...` (@args NULL-terminated, at most 7) and
+ * expects exit code 2 with @msg in stderr; @i names the case in messages.
+ */
+void th_expect_usage_error(const char *cmd, const char *const *args, const char *msg, size_t i);
+
+/* Expects `resq-flame CMD -p PID -d 1` with a freed PID to exit 1 with "no such process". */
+void th_expect_missing_pid(const char *cmd);
+
+/* A pid that was just freed: a child that has exited and been reaped. */
+pid_t th_freed_pid(void);
 
 /* Folded text of @p (export__folded); caller frees. */
 char *th_folded(const struct profile *p);
