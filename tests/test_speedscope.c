@@ -54,23 +54,11 @@ static char *fold(const char *json, int *err)
 	return out;
 }
 
-static char *run_ok(const char *const *argv)
-{
-	struct th_result r = th_run(argv, NULL, 0, 50);
-	char *out;
-
-	cr_assert_eq(r.status, 0, "%s %s failed (%d): %s", argv[1], argv[2], r.status, r.err);
-	out = r.out;
-	r.out = NULL;
-	th_result_free(&r);
-	return out;
-}
-
 static char *folded_of(const char *path)
 {
 	const char *argv[] = {th_bin(), "render", path, "-f", "folded", "-o", "-", NULL};
 
-	return run_ok(argv);
+	return th_run_ok(argv);
 }
 
 Test(speedscope, pyspy_file_with_nulls)
@@ -230,14 +218,6 @@ static void expect_bad(const char *content, long off, const char *msg)
 	free(out);
 }
 
-static long at(const char *s, const char *marker)
-{
-	const char *m = strstr(s, marker);
-
-	cr_assert_not_null(m, "marker %s", marker);
-	return m - s;
-}
-
 #define EVENTED(events)                                                                            \
 	"{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"main\"},{\"name\":\"work\"}]},"           \
 	"\"profiles\":[{\"type\":\"evented\",\"name\":\"e\",\"unit\":\"none\",\"startValue\":0,"   \
@@ -249,7 +229,7 @@ Test(speedscope, events_out_of_order)
 		"{\"type\":\"O\",\"frame\":0,\"at\":0},{\"type\":\"O\",\"frame\":1,\"at\":5},"
 		"{\"type\":\"C\",\"frame\":1,\"at\":3},{\"type\":\"C\",\"frame\":0,\"at\":9}");
 
-	expect_bad(s, at(s, "{\"type\":\"C\",\"frame\":1,\"at\":3}"),
+	expect_bad(s, th_offset_of(s, "{\"type\":\"C\",\"frame\":1,\"at\":3}"),
 		   "expected events in time order, but profiles[0].events[2] at 3 comes after an "
 		   "event at 5");
 }
@@ -261,10 +241,10 @@ Test(speedscope, closing_a_frame_that_is_not_open)
 		"{\"type\":\"C\",\"frame\":0,\"at\":2},{\"type\":\"C\",\"frame\":1,\"at\":3}");
 	const char *t = EVENTED("{\"type\":\"C\",\"frame\":0,\"at\":0}");
 
-	expect_bad(s, at(s, "{\"type\":\"C\",\"frame\":0"),
+	expect_bad(s, th_offset_of(s, "{\"type\":\"C\",\"frame\":0"),
 		   "expected profiles[0].events[2] to close the innermost open frame 1 (work), but "
 		   "it closes frame 0 (main)");
-	expect_bad(t, at(t, "{\"type\":\"C\""), "closes frame 0 (main) while no frame is open");
+	expect_bad(t, th_offset_of(t, "{\"type\":\"C\""), "closes frame 0 (main) while no frame is open");
 }
 
 Test(speedscope, unclosed_frames_at_the_end)
@@ -273,7 +253,7 @@ Test(speedscope, unclosed_frames_at_the_end)
 		"{\"type\":\"O\",\"frame\":0,\"at\":0},{\"type\":\"O\",\"frame\":1,\"at\":1},"
 		"{\"type\":\"C\",\"frame\":1,\"at\":3}");
 
-	expect_bad(s, at(s, "{\"type\":\"O\",\"frame\":0"),
+	expect_bad(s, th_offset_of(s, "{\"type\":\"O\",\"frame\":0"),
 		   "expected every opened frame to be closed, but frame 0 (main) opened by "
 		   "profiles[0].events[0] is still open at the end (1 frame open)");
 }
@@ -292,19 +272,19 @@ Test(speedscope, wrong_shapes)
 	const char *g = "{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":"
 			"[{\"type\":\"sampled\",\"samples\":[[0]],\"weights\":[-1]}]}";
 
-	expect_bad(a, at(a, "3}"),
+	expect_bad(a, th_offset_of(a, "3}"),
 		   "expected an array for \"profiles\" in a speedscope file, found a number");
-	expect_bad(b, at(b, "7]"),
+	expect_bad(b, th_offset_of(b, "7]"),
 		   "expected a frame index from 0 to 0 for profiles[0].samples[0][1], found a "
 		   "number out of range");
-	expect_bad(c, at(c, "[1]"),
+	expect_bad(c, th_offset_of(c, "[1]"),
 		   "expected an array of 2 numbers for profiles[0].weights (one per sample), found "
 		   "an array of 1");
-	expect_bad(d, at(d, "5}"), "expected a string for shared.frames[0].name, found a number");
+	expect_bad(d, th_offset_of(d, "5}"), "expected a string for shared.frames[0].name, found a number");
 	expect_bad(e, 0, "expected \"shared\" (an object holding \"frames\") in a speedscope file");
-	expect_bad(f, at(f, "\"flame\""),
+	expect_bad(f, th_offset_of(f, "\"flame\""),
 		   "expected \"sampled\" or \"evented\" for profiles[0].type");
-	expect_bad(g, at(g, "-1"), "expected a weight of 0 or more for profiles[0].weights[0]");
+	expect_bad(g, th_offset_of(g, "-1"), "expected a weight of 0 or more for profiles[0].weights[0]");
 }
 
 Test(speedscope, truncated_file)
@@ -349,7 +329,7 @@ Test(speedscope, round_trip_folded_to_speedscope_to_folded)
 	const char *argv[] = {th_bin(), "render", in, "-o", ss, NULL};
 
 	th_write_file(in, folded, strlen(folded));
-	free(run_ok(argv));
+	free(th_run_ok(argv));
 	validate(ss);
 	back = folded_of(ss);
 	cr_assert_str_eq(back, folded);
@@ -364,7 +344,7 @@ Test(speedscope, v8_profile_to_speedscope_keeps_locations)
 	char *ss = th_path(dir, "v8.speedscope.json"), *a, *b, *json;
 	const char *argv[] = {th_bin(), "render", real, "-o", ss, NULL};
 
-	free(run_ok(argv));
+	free(th_run_ok(argv));
 	validate(ss);
 	json = th_read_file(ss, NULL);
 	/* Split into name, file, line and col as speedscope's own importers do. */
@@ -390,7 +370,7 @@ Test(speedscope, pyspy_and_evented_round_trip_and_validate)
 		char *ss = th_path(dir, "again.speedscope.json"), *a, *b;
 		const char *argv[] = {th_bin(), "render", files[i], "-o", ss, NULL};
 
-		free(run_ok(argv));
+		free(th_run_ok(argv));
 		validate(ss);
 		a = folded_of(files[i]);
 		b = folded_of(ss);
@@ -427,11 +407,11 @@ Test(speedscope, output_format_from_extension_and_flag)
 	const char *by_flag[] = {th_bin(), "render", in, "-f", "speedscope", "-o", "-", NULL};
 
 	th_write_file(in, "a;b 2\n", 6);
-	free(run_ok(by_ext));
+	free(th_run_ok(by_ext));
 	got = th_read_file(ss, NULL);
 	cr_assert(!strncmp(got, "{" SCHEMA, strlen(SCHEMA) + 1), "%.80s", got);
 	free(got);
-	got = run_ok(by_flag);
+	got = th_run_ok(by_flag);
 	cr_assert(!strncmp(got, "{" SCHEMA, strlen(SCHEMA) + 1), "%.80s", got);
 	free(got);
 	free(in);

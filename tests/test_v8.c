@@ -58,19 +58,6 @@ static char *fold(const char *json, bool time_weights, int *err)
 	return out;
 }
 
-/* Runs the binary; asserts success; returns its stdout (caller frees). */
-static char *run_ok(const char *const *argv)
-{
-	struct th_result r = th_run(argv, NULL, 0, 50);
-	char *out;
-
-	cr_assert_eq(r.status, 0, "%s %s failed (%d): %s", argv[1], argv[2], r.status, r.err);
-	out = r.out;
-	r.out = NULL;
-	th_result_free(&r);
-	return out;
-}
-
 static char *in_dir(const char *name)
 {
 	return th_path(dir, name);
@@ -172,7 +159,7 @@ static void check_shares(bool time)
 			      NULL};
 	struct ref *refs = xcalloc(256, sizeof(*refs));
 	size_t n = reference(REAL, time, refs, 256), i;
-	char *folded = run_ok(argv);
+	char *folded = th_run_ok(argv);
 	const struct ref *a, *b, *g;
 
 	cr_assert_gt(n, 10);
@@ -503,15 +490,7 @@ static void expect_bad(const char *content, size_t len, long off, const char *ms
 	free(out);
 }
 
-static long at(const char *s, const char *marker)
-{
-	const char *m = strstr(s, marker);
-
-	cr_assert_not_null(m, "marker %s", marker);
-	return m - s;
-}
-
-#define BAD(s, marker, msg) expect_bad((s), strlen(s), at((s), (marker)), (msg), NULL)
+#define BAD(s, marker, msg) expect_bad((s), strlen(s), th_offset_of((s), (marker)), (msg), NULL)
 
 Test(v8, bad_input_is_rejected_with_offset)
 {
@@ -574,7 +553,7 @@ static char *folded_of(const char *path, bool time)
 			      "folded", "-o",	  "-",	time ? "--time-weights" : NULL,
 			      NULL};
 
-	return run_ok(argv);
+	return th_run_ok(argv);
 }
 
 static void validate(const char *path)
@@ -595,7 +574,7 @@ Test(v8, round_trip_cpuprofile_to_cpuprofile)
 	char *out = in_dir("again.cpuprofile"), *a, *b;
 	const char *argv[] = {th_bin(), "render", REAL, "-o", out, NULL};
 
-	free(run_ok(argv));
+	free(th_run_ok(argv));
 	validate(out);
 	a = folded_of(REAL, false);
 	b = folded_of(out, false);
@@ -610,7 +589,7 @@ Test(v8, round_trip_time_weights)
 	char *out = in_dir("t.cpuprofile"), *a, *b;
 	const char *argv[] = {th_bin(), "render", "--time-weights", REAL, "-o", out, NULL};
 
-	free(run_ok(argv));
+	free(th_run_ok(argv));
 	validate(out);
 	a = folded_of(REAL, true);
 	b = folded_of(out, true);
@@ -639,7 +618,7 @@ Test(v8, round_trip_folded_to_cpuprofile_to_folded)
 	const char *argv[] = {th_bin(), "render", in, "-o", cp, NULL};
 
 	th_write_file(in, folded, strlen(folded));
-	free(run_ok(argv));
+	free(th_run_ok(argv));
 	validate(cp);
 	back = folded_of(cp, false);
 	cr_assert_str_eq(back, sorted);
@@ -705,11 +684,11 @@ Test(v8, output_format_from_extension_and_flag)
 	const char *by_flag[] = {th_bin(), "render", in, "-f", "cpuprofile", "-o", "-", NULL};
 
 	th_write_file(in, "a;b 2\n", 6);
-	free(run_ok(by_ext));
+	free(th_run_ok(by_ext));
 	got = th_read_file(cp, NULL);
 	cr_assert(!strncmp(got, "{\"nodes\":[", 10), "%.60s", got);
 	free(got);
-	got = run_ok(by_flag);
+	got = th_run_ok(by_flag);
 	cr_assert(!strncmp(got, "{\"nodes\":[", 10), "%.60s", got);
 	free(got);
 	free(in);

@@ -104,6 +104,8 @@ fi
 
 # Other jobs rebuild build/ while this runs: measure a private copy.
 cp "$1" "$DIR/resq-flame"
+# shellcheck source=tools/bench_lib.sh
+. tools/bench_lib.sh
 PROG=$DIR/resq-flame
 BURNER=$WL/bench_burner
 
@@ -113,24 +115,6 @@ PIN_PROF=()
 [ "$NCPU" -gt 1 ] && PIN_PROF=(taskset -c 0)
 
 # ---- helpers ----
-
-median()
-{
-	printf '%s\n' "$@" | sort -g |
-		awk '{a[NR] = $1} END {if (!NR) print ""; else if (NR % 2) print a[(NR + 1) / 2];
-			else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
-}
-
-# the value of KEY=... in a bench_burner line
-field()
-{
-	sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"
-}
-
-calc()
-{
-	awk "BEGIN{printf \"$1\", $2}"
-}
 
 # min..max
 range()

@@ -179,6 +179,26 @@ struct th_result th_run(const char *const argv[], const char *in, size_t in_len,
 	return r;
 }
 
+char *th_run_ok(const char *const argv[])
+{
+	struct th_result r = th_run(argv, NULL, 0, 50);
+	char *out;
+
+	cr_assert_eq(r.status, 0, "%s %s failed (%d): %s", argv[1], argv[2], r.status, r.err);
+	out = r.out;
+	r.out = NULL;
+	th_result_free(&r);
+	return out;
+}
+
+long th_offset_of(const char *s, const char *marker)
+{
+	const char *m = strstr(s, marker);
+
+	cr_assert_not_null(m, "marker %s", marker);
+	return m - s;
+}
+
 void th_result_free(struct th_result *r)
 {
 	free(r->out);

@@ -57,6 +57,13 @@ bool th_exists(const char *path);
 struct th_result th_run(const char *const argv[], const char *in, size_t in_len, int timeout_s);
 void th_result_free(struct th_result *r);
 
+/* Runs @argv like th_run() with no stdin, asserts exit 0, returns stdout
+ * (caller frees). */
+char *th_run_ok(const char *const argv[]);
+
+/* Offset of @marker in @s; asserts that it is there. */
+long th_offset_of(const char *s, const char *marker);
+
 /*
  * For tests that need perf events: opens a cpu-clock sampling event (on
  * CPU 0 for every task when @system_wide, else on this process) and, when
