@@ -13,7 +13,7 @@ static const struct cli_command commands[] = {
 	{ "record", "perf", "sample on-CPU stacks with perf_event_open (alias: perf)",
 	  cmd_record },
 	{ "offcpu", NULL, "measure blocked (off-CPU) time by stack with eBPF", cmd_offcpu },
-	{ "render", NULL, "read profile files of any supported format, merge, write SVG or folded",
+	{ "render", NULL, "read profile files of any supported format, merge, write any output format",
 	  cmd_render },
 	{ "diff", NULL, "differential flame graph of two profiles (any supported formats)",
 	  cmd_diff },
