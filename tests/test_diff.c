@@ -12,20 +12,8 @@
 
 #include "helpers/helpers.h"
 
-static char *dir;
 
-static void setup(void)
-{
-	dir = th_tmpdir();
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(diff, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(diff, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
 static const char before_text[] = "main;parse;lex 10\n"
 				  "main;parse 4\n"
@@ -38,7 +26,7 @@ static const char after_text[] = "main;parse;lex 30\n"
 
 static char *write_tmp(const char *name, const char *text)
 {
-	char *p = th_path(dir, name);
+	char *p = th_path(th_dir, name);
 
 	th_write_file(p, text, strlen(text));
 	return p;
@@ -125,7 +113,7 @@ Test(diff, strip_hex_matches_stacks_that_differ_only_in_addresses)
 
 Test(diff, inputs_of_different_formats_match_by_stack_text)
 {
-	char *f = write_tmp("x.folded", after_text), *pb = th_path(dir, "x.pb.gz");
+	char *f = write_tmp("x.folded", after_text), *pb = th_path(th_dir, "x.pb.gz");
 
 #ifndef HAVE_PROTOBUF_C
 	cr_skip_test("built without libprotobuf-c: no pprof");
@@ -212,7 +200,7 @@ Test(diff, render_draws_a_before_after_file_as_differential)
 {
 	char *b = write_tmp("before.folded", before_text),
 	     *a = write_tmp("after.folded", after_text);
-	char *d = th_path(dir, "d.folded");
+	char *d = th_path(th_dir, "d.folded");
 	const char *mk[] = {"diff", b, a, "-f", "folded", "-o", d, NULL};
 	const char *draw[] = {"render", d, "-o", "-", NULL};
 	char *out = run_ok(mk), *svg;
@@ -229,7 +217,7 @@ Test(diff, render_draws_a_before_after_file_as_differential)
 
 Test(diff, help_usage_and_errors)
 {
-	char *a = write_tmp("after.folded", after_text), *out = th_path(dir, "x.svg");
+	char *a = write_tmp("after.folded", after_text), *out = th_path(th_dir, "x.svg");
 	const char *help[] = {th_bin(), "diff", "--help", NULL};
 	const char *one[] = {th_bin(), "diff", a, NULL};
 	const char *missing[] = {th_bin(), "diff", "/nonexistent/before.folded", a, "-o",

@@ -23,23 +23,15 @@
 
 #define DATA RESQ_SRCDIR "/tests/data/pprof"
 
-static char *dir;
-
 static void setup(void)
 {
-	dir = th_tmpdir();
+	th_dir_setup();
 #ifndef HAVE_PROTOBUF_C
 	cr_skip_test("built without libprotobuf-c: install libprotobuf-c-dev and protobuf-c-compiler");
 #endif
 }
 
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(pprof, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(pprof, .init = setup, .fini = th_dir_teardown, .timeout = 120);
 
 /* --- a small protobuf writer for hand-made profiles ---------------------- */
 
@@ -250,9 +242,9 @@ static struct th_result go_pprof_top(const char *file)
 			      file,
 			      NULL};
 
-	snprintf(home, sizeof(home), "HOME=%s", dir);
-	snprintf(cache, sizeof(cache), "GOCACHE=%s/gocache", dir);
-	snprintf(gopath, sizeof(gopath), "GOPATH=%s/gopath", dir);
+	snprintf(home, sizeof(home), "HOME=%s", th_dir);
+	snprintf(cache, sizeof(cache), "GOCACHE=%s/gocache", th_dir);
+	snprintf(gopath, sizeof(gopath), "GOPATH=%s/gopath", th_dir);
 	return th_run(argv, NULL, 0, 100);
 }
 
@@ -509,8 +501,8 @@ static const char *const round_trip_text = "main;a;b 10\n"
 
 Test(pprof, folded_to_pprof_to_folded_is_identical)
 {
-	char *in = th_path(dir, "in.folded"), *pb = th_path(dir, "out.pb.gz"),
-	     *back = th_path(dir, "back.folded"), *direct = th_path(dir, "direct.folded");
+	char *in = th_path(th_dir, "in.folded"), *pb = th_path(th_dir, "out.pb.gz"),
+	     *back = th_path(th_dir, "back.folded"), *direct = th_path(th_dir, "direct.folded");
 	const char *a1[] = {th_bin(), "render", in, "-o", pb, NULL};
 	const char *a2[] = {th_bin(), "render", pb, "-f", "folded", "-o", back, NULL};
 	const char *a3[] = {th_bin(), "render", in, "-o", direct, "-f", "folded", NULL};
@@ -563,7 +555,7 @@ Test(pprof, export_keeps_inline_structure_modules_and_files)
 		{.name = profile__intern_str(p, "vfs_read"), .kind = FRAME_KIND_KERNEL},
 	};
 	uint32_t ids[4];
-	char *path = th_path(dir, "k.pb.gz"), *a, *b;
+	char *path = th_path(th_dir, "k.pb.gz"), *a, *b;
 	FILE *out;
 	uint32_t n;
 	int i;
@@ -605,7 +597,7 @@ Test(pprof, differential_profile_exports_both_columns)
 	const char *text = "main;a 3 10\nmain;b 5 1\n";
 	struct profile *p = profile__new(), *q;
 	struct import_opts o = {.sample_type = "samples_before"};
-	char *path = th_path(dir, "d.pb.gz");
+	char *path = th_path(th_dir, "d.pb.gz");
 	FILE *out;
 
 	cr_assert_eq(import__buffer(p, "d.folded", text, strlen(text), NULL), 0);
@@ -628,7 +620,7 @@ Test(pprof, differential_profile_exports_both_columns)
 Test(pprof, go_tool_pprof_reads_our_output)
 {
 	char *in = RESQ_SRCDIR "/tests/data/bpftrace/ustack_kstack.txt";
-	char *pb = th_path(dir, "bt.pb.gz");
+	char *pb = th_path(th_dir, "bt.pb.gz");
 	const char *argv[] = {th_bin(), "render", in, "-o", pb, NULL};
 	struct profile *p = profile__new();
 	struct th_result r;
@@ -657,8 +649,8 @@ Test(pprof, go_tool_pprof_reads_our_output)
 
 Test(pprof, output_format_from_extension)
 {
-	char *in = th_path(dir, "in.folded"), *a = th_path(dir, "x.pprof"),
-	     *b = th_path(dir, "y.pb.gz");
+	char *in = th_path(th_dir, "in.folded"), *a = th_path(th_dir, "x.pprof"),
+	     *b = th_path(th_dir, "y.pb.gz");
 	const char *a1[] = {th_bin(), "render", in, "-o", a, NULL};
 	const char *a2[] = {th_bin(), "render", in, "-o", b, NULL};
 	struct profile *p = profile__new();
@@ -685,7 +677,7 @@ Test(pprof, output_format_from_extension)
 /* Runs render on @name holding @data; expects exit 1, @want in stderr, no output. */
 static void expect_rejected(const char *name, const void *data, size_t len, const char *want)
 {
-	char *in = th_path(dir, name), *out = th_path(dir, "out.svg");
+	char *in = th_path(th_dir, name), *out = th_path(th_dir, "out.svg");
 	const char *argv[] = {th_bin(), "render", in, "-o", out, NULL};
 	struct th_result r;
 

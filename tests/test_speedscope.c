@@ -21,21 +21,8 @@
 #define FORMATS RESQ_SRCDIR "/tests/formats"
 #define SCHEMA	"\"$schema\":\"https://www.speedscope.app/file-format-schema.json\""
 
-static char *dir;
 
-static void setup(void)
-{
-	dir = th_tmpdir();
-	log__set_level(LOG_SILENT);
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(speedscope, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(speedscope, .init = th_dir_setup_quiet, .fini = th_dir_teardown, .timeout = 60);
 
 static struct profile *load(const char *json, int *err)
 {
@@ -201,7 +188,7 @@ Test(speedscope, mixed_incompatible_units_warn_and_keep_values)
 /* The real binary on bad input: exit 1, "FILE: byte offset N: MSG", no output. */
 static void expect_bad(const char *content, long off, const char *msg)
 {
-	char *in = th_path(dir, "bad.speedscope.json"), *out = th_path(dir, "out.svg");
+	char *in = th_path(th_dir, "bad.speedscope.json"), *out = th_path(th_dir, "out.svg");
 	const char *argv[] = {th_bin(), "render", in, "-o", out, NULL};
 	char want[600];
 	struct th_result r;
@@ -325,7 +312,7 @@ Test(speedscope, round_trip_folded_to_speedscope_to_folded)
 			      "main;idle 0.25\n"
 			      "main;io;read;sys_read_[k] 20\n"
 			      "other;<b>&amp;</b> 12\n";
-	char *in = th_path(dir, "in.folded"), *ss = th_path(dir, "out.speedscope.json"), *back;
+	char *in = th_path(th_dir, "in.folded"), *ss = th_path(th_dir, "out.speedscope.json"), *back;
 	const char *argv[] = {th_bin(), "render", in, "-o", ss, NULL};
 
 	th_write_file(in, folded, strlen(folded));
@@ -341,7 +328,7 @@ Test(speedscope, round_trip_folded_to_speedscope_to_folded)
 Test(speedscope, v8_profile_to_speedscope_keeps_locations)
 {
 	const char *real = RESQ_SRCDIR "/tests/data/v8/workload.cpuprofile";
-	char *ss = th_path(dir, "v8.speedscope.json"), *a, *b, *json;
+	char *ss = th_path(th_dir, "v8.speedscope.json"), *a, *b, *json;
 	const char *argv[] = {th_bin(), "render", real, "-o", ss, NULL};
 
 	free(th_run_ok(argv));
@@ -367,7 +354,7 @@ Test(speedscope, pyspy_and_evented_round_trip_and_validate)
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		char *ss = th_path(dir, "again.speedscope.json"), *a, *b;
+		char *ss = th_path(th_dir, "again.speedscope.json"), *a, *b;
 		const char *argv[] = {th_bin(), "render", files[i], "-o", ss, NULL};
 
 		free(th_run_ok(argv));
@@ -402,7 +389,7 @@ Test(speedscope, export_unit_and_name)
 
 Test(speedscope, output_format_from_extension_and_flag)
 {
-	char *in = th_path(dir, "in.folded"), *ss = th_path(dir, "x.speedscope.json"), *got;
+	char *in = th_path(th_dir, "in.folded"), *ss = th_path(th_dir, "x.speedscope.json"), *got;
 	const char *by_ext[] = {th_bin(), "render", in, "-o", ss, NULL};
 	const char *by_flag[] = {th_bin(), "render", in, "-f", "speedscope", "-o", "-", NULL};
 
@@ -425,7 +412,7 @@ Test(speedscope, validator_rejects_a_broken_file)
 		"{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":"
 		"[{\"type\":\"sampled\",\"name\":\"x\",\"unit\":\"none\",\"startValue\":0,"
 		"\"endValue\":1,\"samples\":[[0]]}]}";
-	char *path = th_path(dir, "broken.json");
+	char *path = th_path(th_dir, "broken.json");
 	const char *argv[] = {"node", FORMATS "/validate.mjs", "speedscope", path, NULL};
 	struct th_result r;
 

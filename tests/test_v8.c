@@ -24,21 +24,8 @@
 #define REAL	RESQ_SRCDIR "/tests/data/v8/workload.cpuprofile"
 #define FORMATS RESQ_SRCDIR "/tests/formats"
 
-static char *dir;
 
-static void setup(void)
-{
-	dir = th_tmpdir();
-	log__set_level(LOG_SILENT);
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(v8, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(v8, .init = th_dir_setup_quiet, .fini = th_dir_teardown, .timeout = 60);
 
 static struct profile *load(const char *json, bool time_weights, int *err)
 {
@@ -60,7 +47,7 @@ static char *fold(const char *json, bool time_weights, int *err)
 
 static char *in_dir(const char *name)
 {
-	return th_path(dir, name);
+	return th_path(th_dir, name);
 }
 
 /* Does the folded line [s, e) hold the frame @name (whole, between ';')? */

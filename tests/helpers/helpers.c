@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "log.h"
 #include "xalloc.h"
 
 const char *th_bin(void)
@@ -67,6 +68,12 @@ char *th_dir;
 void th_dir_setup(void)
 {
 	th_dir = th_tmpdir();
+}
+
+void th_dir_setup_quiet(void)
+{
+	th_dir_setup();
+	log__set_level(LOG_SILENT);
 }
 
 void th_dir_teardown(void)

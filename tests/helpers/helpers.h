@@ -39,6 +39,8 @@ void th_rmtree(const char *dir);
  */
 extern char *th_dir;
 void th_dir_setup(void);
+/* th_dir_setup(), and library log messages silenced (tests of bad input). */
+void th_dir_setup_quiet(void);
 void th_dir_teardown(void);
 /* Joins @dir and @name into a malloc'd path. */
 char *th_path(const char *dir, const char *name);
