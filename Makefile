@@ -54,7 +54,7 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wmissing-prototyp
 	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(WARN) -iquote include -D_GNU_SOURCE \
-	-DRESQ_VERSION='"$(VERSION)"' -DRESQ_GIT_REV='"$(GIT_REV)"' -MMD -MP
+	-DRESQ_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS := -lm
 
 # Optional libraries: a missing one turns its feature off and says which
@@ -149,6 +149,13 @@ RUNNER := $(BUILD)/test-runner
 FLAGS_STAMP := $(BUILD)/.flags
 FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)
 $(shell mkdir -p $(BUILD) && (printf '%s\n' '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP)))
+
+# The git revision reaches only options.o (--version), with a stamp of its
+# own, so that a new commit does not rebuild everything.
+REV_STAMP := $(BUILD)/.git-rev
+$(shell printf '%s\n' '$(GIT_REV)' | cmp -s - $(REV_STAMP) || printf '%s\n' '$(GIT_REV)' > $(REV_STAMP))
+$(BUILD)/src/cli/options.o: $(REV_STAMP)
+$(BUILD)/src/cli/options.o: ALL_CFLAGS += -DRESQ_GIT_REV='"$(GIT_REV)"'
 
 .PHONY: all test check test-run deps demo bench install clean format fuzz fuzz-build
 all: $(PROG)

@@ -76,6 +76,9 @@ bool cli_parse_int(const char *opt, const char *arg, long min, long max, long *o
 bool cli_parse_duration(const char *opt, const char *arg, bool bare_ms, double *secs);
 enum out_format cli_parse_format(const char *arg);
 
+/* Prints "resq-flame VERSION (GIT-REV)" to stdout (--version). */
+void cli_print_version(void);
+
 /* Prints "resq-flame: MSG" and a hint to run --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

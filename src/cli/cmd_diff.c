@@ -218,7 +218,7 @@ int cmd_diff(int argc, char **argv, struct cli_global *g)
 			ret = EXIT_OK;
 			goto out;
 		case 'V':
-			printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
+			cli_print_version();
 			ret = EXIT_OK;
 			goto out;
 		case '?':

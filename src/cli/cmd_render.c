@@ -310,7 +310,7 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 		if (c == 'V') {
-			printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
+			cli_print_version();
 			ret = EXIT_OK;
 			goto out;
 		}

@@ -47,11 +47,6 @@ static void usage(FILE *f)
 		"  resq-flame diff --normalize before.pb.gz after.pb.gz -o diff.svg\n");
 }
 
-static void version(void)
-{
-	printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli_global g = { .output = NULL };
@@ -69,7 +64,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (c == 'V') {
-			version();
+			cli_print_version();
 			return EXIT_OK;
 		}
 		if (c == '?')

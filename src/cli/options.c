@@ -56,6 +56,12 @@ struct option *cli_options_merge(const struct option *extra)
 	return o;
 }
 
+/* Only this object is built with RESQ_GIT_REV, so a commit rebuilds one file. */
+void cli_print_version(void)
+{
+	printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -353,7 +353,7 @@ int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const ch
 
 	switch (c) {
 	case 'h': usage(stdout); return 1;
-	case 'V': printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV); return 1;
+	case 'V': cli_print_version(); return 1;
 	case '?':
 		cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 		return -1;
