@@ -48,6 +48,14 @@ void symtab__free(struct symtab *st);
 int symtab__resolve_user(struct symtab *st, pid_t pid, const struct mapping *m, uint64_t addr,
 			 bool is_return, struct sym_info out[SYMTAB_MAX_INLINE]);
 
+/*
+ * Opens the module of mapping @m and loads its symbols and debug info now,
+ * so that later lookups in it are fast: for use while sampling, when a
+ * module first shows up in a stack, instead of after the capture. Lookups
+ * give the same results with or without it.
+ */
+void symtab__prepare(struct symtab *st, pid_t pid, const struct mapping *m);
+
 /* Resolves a kernel address (kallsyms); returns 1 (or "[unknown]" in *out). */
 int symtab__resolve_kernel(struct symtab *st, uint64_t addr, bool is_return, struct sym_info *out);
 

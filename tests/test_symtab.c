@@ -344,6 +344,64 @@ Test(symtab, inline_chains_match_addr2line)
 	free(ref);
 }
 
+/* Every address of [@start, @start + @size) of mapping @m: @a and @b agree. */
+static void assert_same_frames(struct symtab *a, struct symtab *b, const struct mapping *m,
+			       uint64_t start, uint64_t size)
+{
+	struct sym_info x[SYMTAB_MAX_INLINE], y[SYMTAB_MAX_INLINE];
+	uint64_t i;
+	int n, k;
+
+	for (i = 0; i < size; i++) {
+		n = symtab__resolve_user(a, getpid(), m, start + i, false, x);
+		cr_assert_eq(symtab__resolve_user(b, getpid(), m, start + i, false, y), n,
+			     "0x%" PRIx64, start + i);
+		for (k = 0; k < n; k++) {
+			cr_assert_str_eq(x[k].name, y[k].name, "0x%" PRIx64, start + i);
+			cr_assert_eq(x[k].line, y[k].line, "0x%" PRIx64 " %s", start + i,
+				     x[k].name);
+			cr_assert_eq(x[k].kind, y[k].kind);
+			cr_assert_eq(!x[k].file, !y[k].file);
+			if (x[k].file)
+				cr_assert_str_eq(x[k].file, y[k].file);
+		}
+	}
+}
+
+Test(symtab, prepared_modules_resolve_the_same)
+{
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	struct symtab *ready = symtab__new(&(struct symtab_opts){0});
+	struct sym_info out[SYMTAB_MAX_INLINE];
+	uint64_t start, size, qsort_addr;
+	struct elf_file ef;
+	struct mapping m, lm;
+
+	need_libdw();
+	/* The fixture is built by clang: no .debug_aranges, the CU table is made. */
+	read_elf(FIXTURE, &ef);
+	nm_symbol(FIXTURE, "sym_work", &start, &size);
+	m = fake_mapping(FIXTURE, &ef, start);
+	symtab__prepare(ready, 0, &m);
+	symtab__prepare(ready, 0, &m); /* twice: nothing changes */
+	cr_assert_eq(symtab__resolve_user(ready, 0, &m, FAKE_BASE + start, false, out), 1);
+	cr_assert_str_eq(out[0].name, "sym_work");
+	assert_same_frames(ready, st, &m, FAKE_BASE + start, size);
+
+	/* libc: its debug info comes from libc6-dbg, by build-id. */
+	cr_assert_not_null(libc);
+	qsort_addr = (uintptr_t)dlsym(libc, "qsort");
+	cr_assert(qsort_addr && self_mapping(qsort_addr, &lm));
+	symtab__prepare(ready, getpid(), &lm);
+	assert_same_frames(ready, st, &lm, qsort_addr, 64);
+
+	/* Mappings with no file: nothing to prepare, and no harm done. */
+	symtab__prepare(ready, getpid(), NULL);
+	symtab__prepare(ready, getpid(), &(struct mapping){.start = 1, .end = 2, .path = "//anon"});
+	symtab__free(ready);
+	dlclose(libc);
+}
+
 Test(symtab, no_inline_gives_the_containing_function)
 {
 	struct symtab *flat = symtab__new(&(struct symtab_opts){.no_inline = true});

@@ -283,6 +283,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 				break;
 			}
 			next_drain = rec_mono_ns() + (uint64_t)DRAIN_MS * 1000000;
+			stackagg__prepare(sa, pm, stab);
 		}
 		if (rc_targets__finished(&r.tg, &child))
 			break;

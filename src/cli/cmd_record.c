@@ -688,6 +688,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		}
 		flush_pending(&r, false);
 		wall_drain(&r, false);
+		stackagg__prepare(r.sa, r.pm, stab);
 		if (rc_targets__finished(&r.tg, &child))
 			break;
 		if (tty) {

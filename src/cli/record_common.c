@@ -65,6 +65,9 @@ struct stackagg {
 	size_t nsyms, syms_alloc;
 	uint32_t *fpool;
 	size_t nfpool, fpool_alloc;
+
+	size_t nprepared;	  /* stacks whose modules stackagg__prepare() saw */
+	struct hashmap *prepared; /* mapping pointer -> 1 */
 };
 
 volatile sig_atomic_t rec_stop_signal;
@@ -534,6 +537,7 @@ struct stackagg *stackagg__new(void)
 
 	sa->stack_index = hashmap__new();
 	sa->sym_index = hashmap__new();
+	sa->prepared = hashmap__new();
 	return sa;
 }
 
@@ -543,6 +547,7 @@ void stackagg__free(struct stackagg *sa)
 		return;
 	hashmap__free(sa->stack_index);
 	hashmap__free(sa->sym_index);
+	hashmap__free(sa->prepared);
 	free(sa->agg);
 	free(sa->pool);
 	free(sa->syms);
@@ -605,6 +610,35 @@ void stackagg__add(struct stackagg *sa, const struct raw_sample *s, uint32_t epo
 	sa->npool += nr;
 	sa->nagg++;
 	hashmap__put(sa->stack_index, h, sa->nagg);
+}
+
+void stackagg__prepare(struct stackagg *sa, const struct procmaps *pm, struct symtab *st)
+{
+	for (; sa->nprepared < sa->nagg; sa->nprepared++) {
+		const struct agg_stack *a = &sa->agg[sa->nprepared];
+		const uint64_t *chain = sa->pool + a->off;
+		const struct mapping *m = NULL;
+		bool kernel_ctx = false;
+		uint32_t i;
+
+		for (i = 0; i < a->nr; i++) {
+			uint64_t addr = chain[i];
+
+			if (addr >= (uint64_t)PERF_CONTEXT_MAX) { /* markers, STACKAGG_TRUNCATED */
+				kernel_ctx = addr == (uint64_t)PERF_CONTEXT_KERNEL;
+				continue;
+			}
+			if (kernel_ctx || addr >= KERNEL_ADDR_MIN)
+				continue;
+			if (m && addr - m->start < m->end - m->start)
+				continue; /* the same mapping as the frame before */
+			m = procmaps__find(pm, (pid_t)a->pid, addr, a->time);
+			if (!m || hashmap__get(sa->prepared, (uint64_t)(uintptr_t)m, NULL))
+				continue;
+			hashmap__put(sa->prepared, (uint64_t)(uintptr_t)m, 1);
+			symtab__prepare(st, (pid_t)a->pid, m);
+		}
+	}
 }
 
 /* --- building the profile ------------------------------------------------- */

@@ -200,6 +200,14 @@ void stackagg__add(struct stackagg *sa, const struct raw_sample *s, uint32_t epo
 /* Unique stacks so far. */
 size_t stackagg__count(const struct stackagg *sa);
 
+/*
+ * Loads, while capture goes on, the symbols and debug info of the modules
+ * that the stacks added since the last call run in (symtab__prepare()), so
+ * that stackagg__build() after the capture only looks addresses up. Reading
+ * libc's debug info takes most of a post-processing that skips this.
+ */
+void stackagg__prepare(struct stackagg *sa, const struct procmaps *pm, struct symtab *st);
+
 struct stackagg_build_opts {
 	bool no_kernel;	    /* leave out kernel frames */
 	bool pid_frames;    /* root frames comm-PID instead of comm */

@@ -415,6 +415,24 @@ static void build_cu_ranges(struct elfmod *em)
 		qsort(em->cus, em->ncus, sizeof(*em->cus), cmp_cu_range);
 }
 
+void elfmod__prepare(struct elfmod *em)
+{
+	Dwarf_Aranges *aranges;
+	Dwarf_Addr bias;
+	size_t naranges = 0;
+	Dwarf *dw;
+
+	if (!em->funcs_built)
+		build_funcs(em);
+	/* Finds and reads the debug info: separate files, decompressed sections. */
+	dw = dwfl_module_getdwarf(em->mod, &bias);
+	if (!dw)
+		return;
+	/* What find_cu() searches: .debug_aranges, or the units' own ranges. */
+	if ((dwarf_getaranges(dw, &aranges, &naranges) != 0 || !naranges) && !em->cus_built)
+		build_cu_ranges(em);
+}
+
 /* The CU DIE holding @pc and the bias of its DWARF addresses; NULL if none. */
 static Dwarf_Die *find_cu(struct elfmod *em, Dwarf_Addr pc, Dwarf_Addr *bias)
 {

@@ -109,6 +109,11 @@ size_t elfmod__build_id(const struct elfmod *em, const uint8_t **bits);
  * @em. Returns the number of frames, 0 when no function holds @vaddr.
  */
 int elfmod__resolve(struct elfmod *em, uint64_t vaddr, bool inlines, struct sym_info *out, int max);
+/*
+ * Does now the expensive part of the first lookups: the function table,
+ * the debug info (found, read, decompressed) and the CU lookup table.
+ */
+void elfmod__prepare(struct elfmod *em);
 /* An fd holding a copy of our own vdso image (the same kernel's); -errno. */
 int vdso__memfd(void);
 #else
@@ -134,6 +139,9 @@ static inline int elfmod__resolve(struct elfmod *em, uint64_t vaddr, bool inline
 				  struct sym_info *out, int max)
 {
 	return 0;
+}
+static inline void elfmod__prepare(struct elfmod *em)
+{
 }
 static inline int vdso__memfd(void)
 {

@@ -479,6 +479,17 @@ int symtab__resolve_user(struct symtab *st, pid_t pid, const struct mapping *m, 
 	return unresolved(st, m, mod, out);
 }
 
+void symtab__prepare(struct symtab *st, pid_t pid, const struct mapping *m)
+{
+	uint32_t mi;
+
+	if (!m || !(is_file(m) || is_vdso(m)))
+		return;
+	mi = module_get(st, pid, m); /* may move st->modules */
+	if (st->modules[mi].em)
+		elfmod__prepare(st->modules[mi].em);
+}
+
 static struct ksyms *kernel_syms(struct symtab *st)
 {
 	if (!st->ksyms && !st->ksyms_tried) {
