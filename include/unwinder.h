@@ -50,6 +50,11 @@ enum unwinder_kind {
 
 struct unwinder_opts {
 	enum unwinder_kind kind;
+	/*
+	 * libdw: interpret the CFI of every frame with libdw, without the cache
+	 * of per-pc unwind rules (slower, same stacks; for tests and checks).
+	 */
+	bool no_rule_cache;
 };
 
 struct unwinder_stats {
@@ -59,6 +64,7 @@ struct unwinder_stats {
 	uint64_t failed;	 /* stopped early otherwise: no module, no CFI, bad memory */
 	uint64_t capped;	 /* more than UNWIND_MAX_FRAMES frames (part of failed) */
 	uint64_t frames;	 /* user frames produced */
+	uint64_t from_rules;	 /* libdw: unwound from cached rules, without libdw's walk */
 	uint64_t ns;		 /* time spent in unwinder__unwind() */
 	uint64_t cold_samples;	 /* samples that (re)built a process's state first */
 	uint64_t cold_ns;	 /* their time: opening files, reporting modules */

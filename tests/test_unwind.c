@@ -425,6 +425,8 @@ Test(unwind, names_and_availability)
 /* ---- real kernel samples of this thread, unwound by both backends ------- */
 
 struct both {
+	struct unwinder_opts opts[2];
+	struct unwinder_stats st[2];
 	struct unwinder *uw[2];
 	struct procmaps *pm;
 	struct addr_stack stk[2];
@@ -452,7 +454,7 @@ static int on_both_sample(const struct raw_sample *s, void *arg)
 		for (k = 0; k < 2; k++) {
 			len += (size_t)snprintf(b->first_diff + len, sizeof(b->first_diff) - len,
 						"%s%s:", k ? "\n" : "",
-						unwinder__name(dwarf_kinds[k]));
+						unwinder__name(b->opts[k].kind));
 			for (i = 0; i < b->stk[k].n && len < sizeof(b->first_diff) - 40; i++)
 				len += (size_t)snprintf(
 					b->first_diff + len, sizeof(b->first_diff) - len,
@@ -492,24 +494,26 @@ __attribute__((noipa)) static void spin_work(void)
 	BARRIER();
 }
 
-Test(unwind, libdw_and_libunwind_agree_on_kernel_samples)
+/*
+ * Samples this thread for 0.6 s at 999 Hz while it sorts through libc and
+ * reads the clock through the vdso; b->opts says how to unwind each
+ * sample twice. Asserts that the two stacks of every sample are the same.
+ */
+static void unwind_twice(struct both *b)
 {
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	struct both b = {0};
 	struct sampler *sp;
 	struct sampler_callbacks cbs = {.sample = on_both_sample, .record = on_both_record};
 	struct timespec t0, t;
 	int k;
 
-	if (!unwinder__available(UNWINDER_LIBDW) || !unwinder__available(UNWINDER_LIBUNWIND))
-		cr_skip_test("needs both libdw and libunwind built in");
 	th_require_perf(false);
 	th_sampling_lock(false);
-	b.pm = procmaps__new();
-	cr_assert_eq(procmaps__snapshot(b.pm, getpid(), 0), 0);
+	b->pm = procmaps__new();
+	cr_assert_eq(procmaps__snapshot(b->pm, getpid(), 0), 0);
 	for (k = 0; k < 2; k++) {
-		b.uw[k] = unwinder__new(&(struct unwinder_opts){.kind = dwarf_kinds[k]}, b.pm);
-		cr_assert_not_null(b.uw[k]);
+		b->uw[k] = unwinder__new(&b->opts[k], b->pm);
+		cr_assert_not_null(b->uw[k]);
 	}
 	sp = sampler__new(&(struct sampler_opts){.target = SAMPLER_TIDS,
 						 .pids = &tid,
@@ -525,17 +529,44 @@ Test(unwind, libdw_and_libunwind_agree_on_kernel_samples)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 600);
 	sampler__disable(sp);
-	cr_assert_eq(sampler__poll(sp, 0, &cbs, &b), 0);
-	cr_assert_gt(b.user, 100, "only %llu user samples", (unsigned long long)b.user);
-	cr_expect_eq(b.differ, 0, "%llu of %llu samples differ; first:\n%s",
-		     (unsigned long long)b.differ, (unsigned long long)b.user, b.first_diff);
+	cr_assert_eq(sampler__poll(sp, 0, &cbs, b), 0);
+	cr_assert_gt(b->user, 100, "only %llu user samples", (unsigned long long)b->user);
+	cr_expect_eq(b->differ, 0, "%llu of %llu samples differ; first:\n%s",
+		     (unsigned long long)b->differ, (unsigned long long)b->user, b->first_diff);
 	/* Every sample of this loop unwinds to _start. */
-	cr_expect_geq(b.complete[0], b.user * 99 / 100, "libdw complete %llu of %llu",
-		      (unsigned long long)b.complete[0], (unsigned long long)b.user);
+	cr_expect_geq(b->complete[0], b->user * 99 / 100, "complete %llu of %llu",
+		      (unsigned long long)b->complete[0], (unsigned long long)b->user);
+	cr_expect_eq(b->complete[0], b->complete[1]);
+	for (k = 0; k < 2; k++)
+		unwinder__stats(b->uw[k], &b->st[k]);
 	sampler__free(sp);
 	for (k = 0; k < 2; k++) {
-		unwinder__free(b.uw[k]);
-		addr_stack__release(&b.stk[k]);
+		unwinder__free(b->uw[k]);
+		addr_stack__release(&b->stk[k]);
 	}
-	procmaps__free(b.pm);
+	procmaps__free(b->pm);
+}
+
+Test(unwind, libdw_and_libunwind_agree_on_kernel_samples)
+{
+	struct both b = {.opts = {{.kind = UNWINDER_LIBDW}, {.kind = UNWINDER_LIBUNWIND}}};
+
+	if (!unwinder__available(UNWINDER_LIBDW) || !unwinder__available(UNWINDER_LIBUNWIND))
+		cr_skip_test("needs both libdw and libunwind built in");
+	unwind_twice(&b);
+}
+
+/* The libdw backend's cache of reduced CFI rules changes no frame of any stack. */
+Test(unwind, rule_cache_gives_libdws_own_stacks)
+{
+	struct both b = {.opts = {{.kind = UNWINDER_LIBDW},
+				  {.kind = UNWINDER_LIBDW, .no_rule_cache = true}}};
+
+	if (!unwinder__available(UNWINDER_LIBDW))
+		cr_skip_test("built without libdw");
+	unwind_twice(&b);
+	/* The cache did the work: all but the few samples that libdw had to walk. */
+	cr_expect_geq(b.st[0].from_rules, b.st[0].samples * 9 / 10, "%llu of %llu from rules",
+		      (unsigned long long)b.st[0].from_rules, (unsigned long long)b.st[0].samples);
+	cr_expect_eq(b.st[1].from_rules, 0);
 }

@@ -487,7 +487,7 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 	/* Warm: without the samples that first set up a process (files, modules). */
 	pr_debug("unwind: %.2f us per sample, %.2f us per warm sample, %.3f us per frame "
 		 "(%llu frames, %.1f per sample); %llu processes set up in %.1f ms, %llu module "
-		 "table rebuilds",
+		 "table rebuilds; %llu samples from cached rules",
 		 us.samples ? (double)us.ns / 1e3 / (double)us.samples : 0.0,
 		 us.samples > us.cold_samples ? (double)(us.ns - us.cold_ns) / 1e3 /
 							(double)(us.samples - us.cold_samples)
@@ -496,7 +496,7 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 		 (unsigned long long)us.frames,
 		 us.samples ? (double)us.frames / (double)us.samples : 0.0,
 		 (unsigned long long)us.processes, (double)us.cold_ns / 1e6,
-		 (unsigned long long)us.rebuilds);
+		 (unsigned long long)us.rebuilds, (unsigned long long)us.from_rules);
 	if (r->uw_check)
 		pr_info("unwinder check: %s and %s agree on %llu of %llu samples",
 			unwinder__name(r->unwinder),

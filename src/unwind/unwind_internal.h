@@ -20,6 +20,7 @@
 
 /* DWARF register numbers the backends need; the arch file fills them. */
 #define ARCH_DWARF_NREGS 17 /* x86_64: rax..r15 (0-15) and the return address (16) */
+#define ARCH_DWARF_FP	 6 /* the frame pointer (rbp) */
 #define ARCH_DWARF_SP	 7
 #define ARCH_DWARF_IP	 16
 
@@ -95,7 +96,9 @@ struct uw_ctx {
 	const uint8_t *stack;
 	uint64_t stack_size;
 	struct addr_stack *out;
-	bool no_info; /* backend scratch: a lookup of unwind info failed */
+	bool no_rule_cache; /* unwinder_opts.no_rule_cache */
+	bool from_rules;    /* backend: unwound from cached rules alone */
+	bool no_info;	    /* backend scratch: a lookup of unwind info failed */
 };
 
 /* The module of @p whose image holds @addr (an executable mapping first); NULL if none. */

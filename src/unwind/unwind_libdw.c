@@ -12,24 +12,64 @@
  * (another one makes it an overlap and drops the module), so modules are
  * reported once: new ones are added with dwfl_report_begin_add(), and the
  * Dwfl is rebuilt only when a module went away or moved.
+ *
+ * The rule cache: libdw interprets the CFI anew for every frame (the FDE's
+ * instructions, an expression per register, an allocation per frame), about
+ * 0.7 us a frame here. But most frames' CFI says no more than "CFA = SP or
+ * FP + offset; the return address and the FP saved at CFA + offsets, or
+ * the FP unchanged", so the first time a pc is unwound its CFI is read
+ * once, through the same libdw calls as libdw's own unwinder
+ * (dwfl_addrmodule, dwfl_module_eh_cfi, dwarf_cfi_addrframe), and reduced
+ * to such a rule; later samples at that pc cost a hash lookup and two
+ * loads. Anything else sends the whole sample to dwfl_getthread_frames():
+ * a signal frame, a CFA in another register or an expression, a register
+ * rule other than undefined, same value, offset or value offset, a pc
+ * without an .eh_frame entry, a saved register outside the copied stack,
+ * an FP that is needed but unknown. The stacks are therefore the ones libdw
+ * gives by itself, frame for frame and in whether they are complete (a test
+ * compares the two on real samples). The cache is per process and emptied
+ * when its modules change.
  */
 #include "unwind_internal.h"
 
 #ifdef HAVE_LIBDW
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
+
+enum rule_kind {
+	RULE_SIMPLE = 1, /* the rule below */
+	RULE_ROOT,	 /* the return address is undefined: the outermost frame */
+	RULE_COMPLEX,	 /* anything else: libdw unwinds the sample */
+};
+
+enum fp_rule { FP_SAME, FP_OFFSET, FP_UNDEFINED };
+
+/* One pc's CFI reduced to what a plain frame needs. */
+struct dw_rule {
+	int64_t cfa_off;	  /* CFA = SP or FP + cfa_off */
+	int64_t ra_off, fp_off;	  /* saved at CFA + offset */
+	int64_t save_lo, save_hi; /* lowest and highest CFA offset libdw reads */
+	uint8_t kind, fp_rule;
+	bool cfa_fp;
+};
 
 struct dw_proc {
 	Dwfl *dwfl;
 	struct uw_ctx *cur; /* the sample being unwound */
 	bool read_failed;   /* a memory read of this walk failed */
+	struct hashmap *rule_index; /* lookup pc -> index + 1 in rules */
+	struct dw_rule *rules;
+	size_t nrules, rules_alloc;
 };
 
 struct dw_walk {
@@ -113,6 +153,13 @@ static int report(struct dw_proc *d, struct uw_module *m)
 	return 0;
 }
 
+static void rules_clear(struct dw_proc *d)
+{
+	hashmap__free(d->rule_index);
+	d->rule_index = hashmap__new();
+	d->nrules = 0;
+}
+
 static void dw_release(struct uw_proc *p)
 {
 	struct dw_proc *d = p->priv;
@@ -121,6 +168,8 @@ static void dw_release(struct uw_proc *p)
 		return;
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
+	hashmap__free(d->rule_index);
+	free(d->rules);
 	free(d);
 	p->priv = NULL;
 }
@@ -152,6 +201,7 @@ static int dw_init(struct uw_proc *p)
 			p->mods[i].priv = NULL;
 		return -ENOEXEC;
 	}
+	d->rule_index = hashmap__new();
 	p->priv = d;
 	return 0;
 }
@@ -165,6 +215,7 @@ static int dw_update(struct uw_proc *p, bool replaced)
 		dw_release(p);
 		return dw_init(p);
 	}
+	rules_clear(d); /* a pc without a module may have one now */
 	dwfl_report_begin_add(d->dwfl);
 	for (i = 0; i < p->nmods; i++)
 		if (!p->mods[i].priv)
@@ -222,12 +273,162 @@ static bool ra_undefined(Dwfl *dwfl, const struct frame_addr *f)
 	return false;
 }
 
+/* ---- the rule cache ---- */
+
+enum reg_rule { REG_UNDEFINED, REG_SAME, REG_OFFSET, REG_VAL_OFFSET, REG_OTHER };
+
+/* Register @regno's rule in @frame, as dwarf_frame_register() encodes it. */
+static enum reg_rule reg_rule(Dwarf_Frame *frame, int regno, int64_t *off)
+{
+	Dwarf_Op mem[3], *ops;
+	size_t nops, i = 1;
+
+	if (dwarf_frame_register(frame, regno, mem, &ops, &nops))
+		return REG_OTHER;
+	if (!nops)
+		return ops == mem ? REG_UNDEFINED : !ops ? REG_SAME : REG_OTHER;
+	if (ops != mem || ops[0].atom != DW_OP_call_frame_cfa)
+		return REG_OTHER;
+	*off = 0;
+	if (i < nops && ops[i].atom == DW_OP_plus_uconst)
+		*off = (int64_t)ops[i++].number;
+	if (i == nops)
+		return REG_OFFSET;
+	if (i + 1 == nops && ops[i].atom == DW_OP_stack_value)
+		return REG_VAL_OFFSET;
+	return REG_OTHER;
+}
+
+/* Reduces the CFI libdw would use for @pc (a lookup address) to a rule. */
+static void make_rule(struct dw_proc *d, uint64_t pc, struct dw_rule *r)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(d->dwfl, pc);
+	Dwarf_Addr bias, start, end;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Op *ops;
+	Dwarf_CFI *cfi;
+	size_t nops;
+	bool signal;
+	int regno;
+
+	*r = (struct dw_rule){.kind = RULE_COMPLEX, .save_lo = INT64_MAX, .save_hi = INT64_MIN};
+	if (!mod || !(cfi = dwfl_module_eh_cfi(mod, &bias)) ||
+	    dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+		return;
+	if (dwarf_frame_info(frame, &start, &end, &signal) != ARCH_DWARF_IP || signal)
+		goto out;
+	if (dwarf_frame_cfa(frame, &ops, &nops) || nops != 1 || ops[0].atom != DW_OP_bregx ||
+	    (ops[0].number != ARCH_DWARF_SP && ops[0].number != ARCH_DWARF_FP))
+		goto out;
+	r->cfa_fp = ops[0].number == ARCH_DWARF_FP;
+	r->cfa_off = (int64_t)ops[0].number2;
+	for (regno = 0; regno < ARCH_DWARF_NREGS; regno++) {
+		int64_t off = 0;
+		enum reg_rule rr = reg_rule(frame, regno, &off);
+
+		if (regno == ARCH_DWARF_IP && rr == REG_UNDEFINED) {
+			r->kind = RULE_ROOT;
+			goto out;
+		}
+		if (rr == REG_OTHER || (regno == ARCH_DWARF_IP && rr != REG_OFFSET) ||
+		    (regno == ARCH_DWARF_SP && (rr != REG_VAL_OFFSET || off)) ||
+		    (regno == ARCH_DWARF_FP && rr == REG_VAL_OFFSET))
+			goto out;
+		if (regno == ARCH_DWARF_IP)
+			r->ra_off = off;
+		if (regno == ARCH_DWARF_FP) {
+			r->fp_rule = rr == REG_SAME	 ? FP_SAME
+				     : rr == REG_OFFSET ? FP_OFFSET
+							 : FP_UNDEFINED;
+			r->fp_off = off;
+		}
+		if (rr == REG_OFFSET) { /* libdw reads every one of these */
+			r->save_lo = off < r->save_lo ? off : r->save_lo;
+			r->save_hi = off > r->save_hi ? off : r->save_hi;
+		}
+	}
+	r->kind = RULE_SIMPLE;
+out:
+	free(frame);
+}
+
+static const struct dw_rule *rule_at(struct dw_proc *d, uint64_t pc)
+{
+	uint64_t v;
+
+	if (hashmap__get(d->rule_index, pc, &v))
+		return &d->rules[v - 1];
+	ALLOC_GROW(d->rules, d->nrules + 1, d->rules_alloc);
+	make_rule(d, pc, &d->rules[d->nrules]);
+	hashmap__put(d->rule_index, pc, ++d->nrules);
+	return &d->rules[d->nrules - 1];
+}
+
+/* Whether the 8 bytes at CFA + [lo, hi] are all in the copied stack. */
+static bool in_copy(const struct uw_ctx *c, uint64_t cfa, int64_t lo, int64_t hi)
+{
+	uint64_t a = cfa + (uint64_t)lo, b = cfa + (uint64_t)hi;
+
+	return a >= c->sp && b >= a && b - c->sp < c->stack_size && c->stack_size - (b - c->sp) >= 8;
+}
+
+/*
+ * Unwinds @c with cached rules alone. Returns false, with @c->out as it
+ * was, when some frame needs libdw itself.
+ */
+static bool fast_unwind(struct dw_proc *d, struct uw_ctx *c, enum uw_end *end)
+{
+	uint64_t pc = c->regs[ARCH_DWARF_IP], sp = c->regs[ARCH_DWARF_SP],
+		 fp = c->regs[ARCH_DWARF_FP];
+	uint32_t n0 = c->out->n, flags = 0;
+	bool fp_known = true;
+
+	for (;;) {
+		const struct dw_rule *r;
+		uint64_t cfa, ra;
+
+		if (!uw_push(c->out, pc, flags)) {
+			*end = UW_END_CAPPED;
+			return true;
+		}
+		r = rule_at(d, flags ? pc - 1 : pc);
+		if (r->kind == RULE_ROOT) {
+			*end = UW_END_COMPLETE;
+			return true;
+		}
+		if (r->kind != RULE_SIMPLE || (r->cfa_fp && !fp_known))
+			break;
+		cfa = (r->cfa_fp ? fp : sp) + (uint64_t)r->cfa_off;
+		if (!in_copy(c, cfa, r->save_lo, r->save_hi))
+			break;
+		memcpy(&ra, c->stack + (cfa + (uint64_t)r->ra_off - c->sp), 8);
+		if (r->fp_rule == FP_OFFSET)
+			memcpy(&fp, c->stack + (cfa + (uint64_t)r->fp_off - c->sp), 8);
+		fp_known = r->fp_rule == FP_UNDEFINED ? false : fp_known || r->fp_rule == FP_OFFSET;
+		sp = cfa;
+		if (!ra) { /* libdw: a zero pc ends the stack */
+			*end = UW_END_COMPLETE;
+			return true;
+		}
+		pc = ra;
+		flags = FRAME_ADDR_RETURN;
+	}
+	c->out->n = n0;
+	return false;
+}
+
 static enum uw_end dw_unwind(struct uw_ctx *c)
 {
 	struct dw_proc *d = c->proc->priv;
 	struct dw_walk w = {.c = c};
 	uint32_t n0 = c->out->n;
+	enum uw_end end;
 	int ret;
+
+	if (!c->no_rule_cache && fast_unwind(d, c, &end)) {
+		c->from_rules = true;
+		return end;
+	}
 
 	d->cur = c;
 	d->read_failed = false;

@@ -709,12 +709,14 @@ static enum uw_end unwind_user(struct unwinder *uw, const struct raw_sample *s,
 		}
 	}
 	c.proc = p;
+	c.no_rule_cache = uw->o.no_rule_cache;
 	if (!p->priv) { /* nothing known about the process: the sampled IP alone */
 		uw_push(out, c.regs[ARCH_DWARF_IP], 0);
 		*no_module = true;
 		return UW_END_FAILED;
 	}
 	end = uw->ops->unwind(&c);
+	uw->st.from_rules += c.from_rules;
 	if (end == UW_END_FAILED && out->n) {
 		const struct frame_addr *f = &out->frames[out->n - 1];
 
