@@ -138,7 +138,7 @@ WORKLOAD_CXX_SRCS := $(sort $(wildcard tests/workloads/*.cpp))
 WORKLOADS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/workloads/%) \
 	$(WORKLOAD_CXX_SRCS:tests/workloads/%.cpp=$(BUILD)/workloads/%)
 # These are built a second time without frame pointers, as NAME_nofp.
-NOFP_WORKLOADS := burner chain qsort_cb libc_leaf deep_rec bench_burner
+NOFP_WORKLOADS := burner chain qsort_cb libc_leaf deep_rec libc_handlers bench_burner
 WORKLOADS += $(NOFP_WORKLOADS:%=$(BUILD)/workloads/%_nofp)
 
 PROG := $(BUILD)/resq-flame

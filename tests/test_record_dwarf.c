@@ -38,7 +38,7 @@ static void each_line(const char *folded, void (*fn)(const char *stack, double n
 }
 
 struct count {
-	const char *needle;
+	const char *needle, *also;
 	double n;
 };
 
@@ -46,7 +46,7 @@ static void count_cb(const char *stack, double n, void *ctx)
 {
 	struct count *c = ctx;
 
-	if (!c->needle || strstr(stack, c->needle))
+	if ((!c->needle || strstr(stack, c->needle)) && (!c->also || strstr(stack, c->also)))
 		c->n += n;
 }
 
@@ -54,6 +54,15 @@ static void count_cb(const char *stack, double n, void *ctx)
 static double count_where(const char *folded, const char *needle)
 {
 	struct count c = {.needle = needle};
+
+	each_line(folded, count_cb, &c);
+	return c.n;
+}
+
+/* Samples in stacks containing both @needle and @also. */
+static double count_where_both(const char *folded, const char *needle, const char *also)
+{
+	struct count c = {.needle = needle, .also = also};
 
 	each_line(folded, count_cb, &c);
 	return c.n;
@@ -299,8 +308,8 @@ static void expect_agree(const char *err, double min, const char *what)
 
 Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
 {
-	static const char *const names[] = {"burner_nofp", "chain_nofp", "qsort_cb_nofp",
-					    "libc_leaf_nofp", "deep_rec_nofp"};
+	static const char *const names[] = {"burner_nofp",	  "chain_nofp",	   "qsort_cb_nofp",
+					    "libc_leaf_nofp", "deep_rec_nofp", "libc_handlers_nofp"};
 	size_t i;
 
 #ifndef HAVE_LIBUNWIND
@@ -348,6 +357,52 @@ Test(record_dwarf, libunwind_backend)
 	free(f);
 	free(w);
 	th_result_free(&r);
+}
+
+/*
+ * libc's __pthread_once_slow and exit path have CIEs that name a personality
+ * routine through a GOT slot; each unwinder walks through them to _start.
+ */
+Test(record_dwarf, both_unwinders_walk_through_libc_frames_with_personality_routines)
+{
+	static const char *const kinds[] = {"libdw", "libunwind"};
+	char *w = th_workload("libc_handlers_nofp");
+	size_t k;
+
+	th_privileged_perf(false);
+	for (k = 0; k < 2; k++) {
+		const char *args[] = {"--call-graph", "dwarf", "--unwinder", kinds[k], "-F",
+				      "999",	      "--",    w,	     "1",	 NULL};
+		char *f = NULL;
+		struct th_result r = th_run_folded("record", &f, args);
+		double total, once, at_exit;
+
+#ifndef HAVE_LIBUNWIND
+		if (k == 1) {
+			cr_assert_eq(r.status, 1, "%s", r.err);
+			th_result_free(&r);
+			free(f);
+			break;
+		}
+#endif
+		cr_assert_eq(r.status, 0, "%s: status %d: %s", kinds[k], r.status, r.err);
+		/*
+		 * From _start (the program's own symbol) down to the handler:
+		 * the libc frames between are named only with libc6-dbg.
+		 */
+		total = count_where(f, NULL);
+		once = count_where_both(f, ";_start;", ";once_init;spin_for");
+		at_exit = count_where_both(f, ";_start;", ";at_exit;spin_for");
+		cr_assert_gt(total, 300, "%s: %s", kinds[k], f);
+		/* Half the time in each; the rest: startup, kernel, the odd cut stack. */
+		cr_expect_geq(once, total * 0.40, "%s: %.0f of %.0f through pthread_once:\n%s",
+			      kinds[k], once, total, f);
+		cr_expect_geq(at_exit, total * 0.40, "%s: %.0f of %.0f through exit:\n%s",
+			      kinds[k], at_exit, total, f);
+		free(f);
+		th_result_free(&r);
+	}
+	free(w);
 }
 
 Test(record_dwarf, frame_pointer_mode_suggests_dwarf_for_code_without_them)

@@ -128,12 +128,30 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dilap, void *
 
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write, void *arg)
 {
+	struct uw_ctx *c = arg;
 	uint64_t v;
 
-	if (write || !uw_read_word(arg, addr, &v))
+	if (write)
 		return -UNW_EINVAL;
-	*valp = v;
-	return 0;
+	if (uw_read_word(c, addr, &v)) {
+		*valp = v;
+		return 0;
+	}
+	/*
+	 * A CIE with a personality routine (augmentation "zPLR", as libc's
+	 * __pthread_once_slow and exit paths have) points to it indirectly,
+	 * through a GOT slot in the module's writable data, which only the
+	 * live process holds. libunwind reads that pointer while parsing the
+	 * CIE and fails the whole step when the read fails; it would need the
+	 * value only to run exception handlers, which never happens here.
+	 * Such words of a module's image read as 0. (libdw skips the pointer
+	 * without reading it.)
+	 */
+	if (uw_find_module(c->proc, addr)) {
+		*valp = 0;
+		return 0;
+	}
+	return -UNW_EINVAL;
 }
 
 static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp, int write, void *arg)
