@@ -291,13 +291,23 @@ static int add_task(struct sampler *sp, pid_t tid, bool inherit)
 	return 0;
 }
 
-/* Opens every thread listed in /proc/@pid/task. */
-static int add_process(struct sampler *sp, pid_t pid)
+static bool has_task(const struct sampler *sp, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nevs; i++)
+		if (sp->evs[i].tid == tid)
+			return true;
+	return false;
+}
+
+/* Opens the threads in /proc/@pid/task that have no events yet; counts them in *@opened. */
+static int add_new_threads(struct sampler *sp, pid_t pid, int *opened)
 {
 	char path[64];
 	DIR *d;
 	struct dirent *de;
-	int opened = 0, err = 0;
+	int err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
@@ -307,7 +317,7 @@ static int add_process(struct sampler *sp, pid_t pid)
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 
-		if (end == de->d_name || *end)
+		if (end == de->d_name || *end || has_task(sp, (pid_t)tid))
 			continue;
 		err = add_task(sp, (pid_t)tid, true);
 		if (err == -ESRCH) { /* the thread exited meanwhile */
@@ -316,9 +326,28 @@ static int add_process(struct sampler *sp, pid_t pid)
 		}
 		if (err)
 			break;
-		opened++;
+		(*opened)++;
 	}
 	closedir(d);
+	return err;
+}
+
+/*
+ * Opens every thread of @pid. Threads started later by a thread with an
+ * event inherit it; one started by a thread before its event was opened
+ * is in no listing taken earlier, so the listing is read again until it
+ * shows no new thread.
+ */
+static int add_process(struct sampler *sp, pid_t pid)
+{
+	int opened = 0, before, pass, err = 0;
+
+	for (pass = 0; pass < 100 && !err; pass++) {
+		before = opened;
+		err = add_new_threads(sp, pid, &opened);
+		if (opened == before)
+			break;
+	}
 	if (!err && !opened)
 		err = -ESRCH;
 	return err;
