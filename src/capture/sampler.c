@@ -367,9 +367,9 @@ static int open_all(struct sampler *sp)
 		for (k = 0; k < sp->o.npids && !err; k++)
 			err = add_process(sp, sp->pids[k]);
 		break;
-	case SAMPLER_TIDS:
+	case SAMPLER_TIDS: /* one event and ring per thread, on any CPU */
 		for (k = 0; k < sp->o.npids && !err; k++)
-			err = add_task(sp, sp->pids[k], false);
+			err = add_event(sp, sp->pids[k], (int)k, false);
 		break;
 	case SAMPLER_CHILD:
 		err = sp->o.npids == 1 ? add_task(sp, sp->pids[0], true) : -EINVAL;
@@ -417,7 +417,20 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	sp->build_id = true;
 	sp->clockid = true;
 
-	sp->ncpus = online_cpus(&sp->cpus);
+	if (sp->o.target == SAMPLER_TIDS) {
+		/*
+		 * Without inherit an event may follow its thread to any CPU
+		 * (cpu -1) and have a ring of its own: one event in the
+		 * thread's context, where per-CPU events would put one per
+		 * CPU for the kernel to go through at every context switch.
+		 */
+		sp->ncpus = (int)sp->o.npids;
+		sp->cpus = xmalloc(sp->o.npids * sizeof(*sp->cpus));
+		for (i = 0; i < sp->ncpus; i++)
+			sp->cpus[i] = -1;
+	} else {
+		sp->ncpus = online_cpus(&sp->cpus);
+	}
 	sp->rings = xcalloc(sp->ncpus, sizeof(*sp->rings));
 	sp->ring_fd = xcalloc(sp->ncpus, sizeof(*sp->ring_fd));
 	sp->ring_hup = xcalloc(sp->ncpus, sizeof(*sp->ring_hup));
