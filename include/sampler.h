@@ -64,6 +64,7 @@ enum sampler_rec_type {
 	SAMPLER_REC_COMM,
 	SAMPLER_REC_FORK,
 	SAMPLER_REC_EXIT,
+	SAMPLER_REC_KSYMBOL, /* kernel code that appeared (a BPF program loaded) */
 };
 
 struct sampler_record {
@@ -73,8 +74,11 @@ struct sampler_record {
 	uint64_t time;	  /* ns, CLOCK_MONOTONIC */
 	uint32_t cpu;
 	const struct mapping *mapping; /* MMAP: executable mappings only */
-	const char *comm;	       /* COMM */
+	const char *comm;	       /* COMM; KSYMBOL: the symbol's name */
 	bool exec;		       /* COMM caused by exec */
+	uint64_t addr, len;	       /* KSYMBOL: the code's range */
+	bool bpf;		       /* KSYMBOL: a BPF program */
+	bool unregister;	       /* KSYMBOL: the code went away */
 };
 
 typedef int (*sample_fn)(const struct raw_sample *s, void *ctx);

@@ -62,6 +62,14 @@ int symtab__resolve_kernel(struct symtab *st, uint64_t addr, bool is_return, str
 /* Re-reads /proc/kallsyms (after BPF programs were loaded). */
 int symtab__reload_kernel(struct symtab *st);
 
+/*
+ * Adds kernel code that appeared after kallsyms was read: a BPF program
+ * (module "[bpf]") or other code at [@addr, @addr + @len), from a
+ * PERF_RECORD_KSYMBOL. Such symbols are looked up before kallsyms.
+ */
+void symtab__add_kernel_symbol(struct symtab *st, uint64_t addr, uint64_t len, const char *name,
+			       bool bpf);
+
 struct symtab_stats {
 	uint64_t lookups, cache_hits, unresolved;
 };

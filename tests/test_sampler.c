@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -15,7 +16,9 @@
 #include <unistd.h>
 
 #include "helpers/helpers.h"
+#include "offcpu.h"
 #include "sampler.h"
+#include "symtab.h"
 #include "xalloc.h"
 
 #define PAGE 4096
@@ -279,5 +282,66 @@ Test(sampler, counts_lost_samples)
 		     (unsigned long long)n);
 	cr_assert_eq(st.samples, n);
 	cr_assert_lt(n, 1000, "one page holds few samples; read %llu", (unsigned long long)n);
+	sampler__free(sp);
+}
+
+struct ksym_ctx {
+	struct sampler_record found;
+	char name[128];
+	unsigned bpf;
+};
+
+static int ksym_record(const struct sampler_record *r, void *arg)
+{
+	struct ksym_ctx *c = arg;
+
+	if (r->type != SAMPLER_REC_KSYMBOL || !r->bpf || r->unregister)
+		return 0;
+	c->bpf++;
+	if (strstr(r->comm, "on_switch")) {
+		c->found = *r;
+		snprintf(c->name, sizeof(c->name), "%s", r->comm);
+	}
+	return 0;
+}
+
+/*
+ * A BPF program loaded while sampling system-wide (here our own off-CPU
+ * program) comes as a KSYMBOL record, which names its code for the symtab:
+ * kallsyms was read before it existed.
+ */
+Test(sampler, reports_bpf_programs_loaded_while_sampling)
+{
+	struct sampler_callbacks cbs = {.record = ksym_record};
+	struct ksym_ctx c = {0};
+	struct sym_info out;
+	struct symtab *st;
+	struct sampler *sp;
+	struct offcpu *oc;
+
+	th_require_perf(true);
+	th_privileged_bpf(true);
+	sp = sampler__new(&(struct sampler_opts){.target = SAMPLER_SYSTEM, .freq = 99});
+	cr_assert_not_null(sp, "sampler__new: %s", strerror(errno));
+	cr_assert_eq(sampler__enable(sp), 0);
+	oc = offcpu__open(&(struct offcpu_opts){.target = OFFCPU_TARGET_ALL});
+	cr_assert_not_null(oc, "offcpu__open: %s", strerror(errno));
+	cr_assert_eq(offcpu__load(oc), 0);
+	cr_assert_eq(sampler__poll(sp, 0, &cbs, &c), 0);
+	cr_assert_gt(c.bpf, 0, "no KSYMBOL record of a BPF program");
+	cr_assert(c.found.len > 0 && c.found.addr >= 0xffff800000000000ull, "%s at %llx+%llu",
+		  c.name, (unsigned long long)c.found.addr, (unsigned long long)c.found.len);
+	cr_assert(!strncmp(c.name, "bpf_prog_", 9), "%s", c.name);
+
+	st = symtab__new(NULL);
+	symtab__add_kernel_symbol(st, c.found.addr, c.found.len, c.name, true);
+	cr_assert_eq(symtab__resolve_kernel(st, c.found.addr + c.found.len / 2, false, &out), 1);
+	cr_assert_str_eq(out.name, c.name);
+	cr_assert_str_eq(out.module, "[bpf]");
+	/* A return address just past the program's start still falls inside it. */
+	cr_assert_eq(symtab__resolve_kernel(st, c.found.addr + 1, true, &out), 1);
+	cr_assert_str_eq(out.name, c.name);
+	symtab__free(st);
+	offcpu__destroy(oc);
 	sampler__free(sp);
 }

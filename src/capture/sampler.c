@@ -63,6 +63,7 @@ struct sampler {
 	uint32_t ring_pages;
 	bool cycles;
 	bool build_id;
+	bool ksymbol;
 	bool clockid;
 	bool exclude_kernel;
 
@@ -158,6 +159,8 @@ static void fill_attr(const struct sampler *sp, struct perf_event_attr *a, bool 
 	a->task = 1;
 	a->sample_id_all = 1;
 	a->build_id = sp->build_id;
+	/* BPF programs loaded during the run: kallsyms was read before it. */
+	a->ksymbol = sp->ksymbol;
 	a->exclude_kernel = sp->exclude_kernel;
 	a->exclude_hv = sp->exclude_kernel;
 	a->exclude_callchain_kernel = sp->o.no_kernel;
@@ -205,6 +208,12 @@ static int open_event(struct sampler *sp, pid_t pid, int cpu, bool inherit)
 		if (err == EINVAL && sp->build_id) {
 			pr_debug("perf_event_open: build_id refused; MMAP2 records carry inodes");
 			sp->build_id = false;
+			continue;
+		}
+		if (err == EINVAL && sp->ksymbol) {
+			pr_debug("perf_event_open: ksymbol refused; BPF programs loaded later "
+				 "stay unnamed");
+			sp->ksymbol = false;
 			continue;
 		}
 		if (err == EINVAL && sp->clockid) {
@@ -415,6 +424,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		o->ring_pages ? o->ring_pages : default_ring_pages(sp->o.freq, o->stack_user);
 	sp->cycles = sp->o.event != SAMPLER_EVENT_CPU_CLOCK;
 	sp->build_id = true;
+	sp->ksymbol = true;
 	sp->clockid = true;
 
 	if (sp->o.target == SAMPLER_TIDS) {
@@ -703,6 +713,41 @@ static int decode_task(struct sampler *sp, const struct perf_event_header *h,
 	return cbs->record ? cbs->record(&r, ctx) : 0;
 }
 
+static int decode_ksymbol(struct sampler *sp, const struct perf_event_header *h,
+			  const struct sampler_callbacks *cbs, void *ctx)
+{
+	struct {
+		uint64_t addr;
+		uint32_t len;
+		uint16_t type, flags;
+	} b;
+	struct sampler_record r = {.type = SAMPLER_REC_KSYMBOL};
+	const char *name = (const char *)(h + 1) + sizeof(b);
+	struct id_trailer t;
+	size_t maxlen;
+
+	if (!read_trailer(h, sizeof(b), &t))
+		goto bad;
+	maxlen = h->size - sizeof(*h) - sizeof(b) - sizeof(t);
+	if (strnlen(name, maxlen) == maxlen)
+		goto bad;
+	memcpy(&b, h + 1, sizeof(b));
+	r.addr = b.addr;
+	r.len = b.len;
+	r.bpf = b.type == PERF_RECORD_KSYMBOL_TYPE_BPF;
+	r.unregister = b.flags & PERF_RECORD_KSYMBOL_FLAGS_UNREGISTER;
+	r.comm = name;
+	r.time = t.time;
+	r.cpu = t.cpu;
+	r.pid = (pid_t)t.pid; /* who loaded it */
+	r.tid = (pid_t)t.tid;
+	sp->st.records++;
+	return cbs->record ? cbs->record(&r, ctx) : 0;
+bad:
+	sp->st.bad++;
+	return 0;
+}
+
 static int dispatch(struct sampler *sp, const struct perf_event_header *h,
 		    const struct sampler_callbacks *cbs, void *ctx)
 {
@@ -712,6 +757,7 @@ static int dispatch(struct sampler *sp, const struct perf_event_header *h,
 	case PERF_RECORD_COMM: return decode_comm(sp, h, cbs, ctx);
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT: return decode_task(sp, h, cbs, ctx);
+	case PERF_RECORD_KSYMBOL: return decode_ksymbol(sp, h, cbs, ctx);
 	case PERF_RECORD_LOST:
 		if (h->size >= sizeof(*h) + 16) {
 			uint64_t lost;
@@ -795,5 +841,6 @@ void sampler_record__apply(const struct sampler_record *r, struct procmaps *pm)
 	case SAMPLER_REC_COMM: procmaps__comm(pm, r->pid, r->tid, r->time, r->comm, r->exec); break;
 	case SAMPLER_REC_FORK: procmaps__fork(pm, r->pid, r->ppid, r->tid, r->time); break;
 	case SAMPLER_REC_EXIT: procmaps__exit(pm, r->pid, r->tid, r->time); break;
+	case SAMPLER_REC_KSYMBOL: break; /* symtab__add_kernel_symbol() */
 	}
 }

@@ -161,6 +161,7 @@ struct rec {
 
 	struct procmaps *pm;
 	struct hashmap *epochs; /* tid -> number of name changes seen */
+	struct symtab *stab;	/* BPF programs loaded during the run go in */
 
 	struct stackagg *sa;
 	struct offcpu *oc; /* --wall */
@@ -266,6 +267,8 @@ static int on_record(const struct sampler_record *sr, void *arg)
 	struct rec *r = arg;
 
 	sampler_record__apply(sr, r->pm);
+	if (sr->type == SAMPLER_REC_KSYMBOL && !sr->unregister && r->stab)
+		symtab__add_kernel_symbol(r->stab, sr->addr, sr->len, sr->comm, sr->bpf);
 	if (sr->type == SAMPLER_REC_COMM)
 		hashmap__put(r->epochs, (uint32_t)sr->tid, epoch_of(r, (uint32_t)sr->tid) + 1);
 	return 0;
@@ -661,6 +664,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
 	if (!stab)
 		goto out;
+	r.stab = stab;
 	rec_signals_install(old_sig);
 	signals = true;
 	t_start = rec_mono_ns();

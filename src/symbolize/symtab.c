@@ -70,6 +70,11 @@ struct result {
 	bool unresolved;
 };
 
+struct dyn_ksym {
+	uint64_t addr, len;
+	const char *name, *module; /* interned */
+};
+
 struct interned {
 	char *s;
 	size_t len;
@@ -100,6 +105,9 @@ struct symtab {
 	bool ksyms_tried;
 	struct ksyms **old_ksyms; /* replaced by a reload; names may be borrowed */
 	size_t nold_ksyms, old_ksyms_alloc;
+
+	struct dyn_ksym *dyn_ksyms; /* from PERF_RECORD_KSYMBOL, newest last */
+	size_t ndyn_ksyms, dyn_ksyms_alloc;
 
 	struct perfmaps *perfmaps;
 	struct symtab_stats stats;
@@ -437,6 +445,7 @@ void symtab__free(struct symtab *st)
 	free(st->strs);
 	free(st->results);
 	free(st->frames);
+	free(st->dyn_ksyms);
 	ksyms__free(st->ksyms);
 	for (i = 0; i < st->nold_ksyms; i++)
 		ksyms__free(st->old_ksyms[i]);
@@ -505,15 +514,39 @@ static struct ksyms *kernel_syms(struct symtab *st)
 	return st->ksyms;
 }
 
+void symtab__add_kernel_symbol(struct symtab *st, uint64_t addr, uint64_t len, const char *name,
+			       bool bpf)
+{
+	ALLOC_GROW(st->dyn_ksyms, st->ndyn_ksyms + 1, st->dyn_ksyms_alloc);
+	st->dyn_ksyms[st->ndyn_ksyms++] = (struct dyn_ksym){
+		.addr = addr,
+		.len = len,
+		.name = intern(st, name, strlen(name)),
+		.module = bpf ? intern(st, "[bpf]", 5) : KERNEL_MODULE,
+	};
+}
+
 int symtab__resolve_kernel(struct symtab *st, uint64_t addr, bool is_return, struct sym_info *out)
 {
+	uint64_t a = is_return ? addr - 1 : addr;
 	const struct ksym *k = NULL;
 	struct ksyms *ks;
+	size_t i;
 
 	st->stats.lookups++;
+	/* Newest first: a program loaded where an unloaded one was. */
+	for (i = st->ndyn_ksyms; i-- > 0;) {
+		const struct dyn_ksym *d = &st->dyn_ksyms[i];
+
+		if (a - d->addr < d->len) {
+			*out = (struct sym_info){
+				.name = d->name, .module = d->module, .kind = FRAME_KIND_KERNEL};
+			return 1;
+		}
+	}
 	ks = kernel_syms(st);
 	if (ks)
-		k = ksyms__find(ks, is_return ? addr - 1 : addr);
+		k = ksyms__find(ks, a);
 	if (!k) {
 		st->stats.unresolved++;
 		*out = (struct sym_info){
