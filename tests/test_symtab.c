@@ -402,6 +402,36 @@ Test(symtab, prepared_modules_resolve_the_same)
 	dlclose(libc);
 }
 
+/* An untyped assembler label in code names the addresses after it, as perf does. */
+Test(symtab, names_code_by_assembler_labels)
+{
+	const char *argv[] = {"nm", "--defined-only", FIXTURE, NULL};
+	struct th_result r = th_run(argv, NULL, 0, 30);
+	struct sym_info out[SYMTAB_MAX_INLINE];
+	uint64_t addr = 0;
+	struct elf_file ef;
+	struct mapping m;
+	char *p;
+	int n;
+
+	need_libdw();
+	cr_assert_eq(r.status, 0, "nm: %s", r.err);
+	p = strstr(r.out, " T symfix_label\n");
+	cr_assert_not_null(p, "%s", r.out);
+	while (p > r.out && p[-1] != '\n')
+		p--;
+	cr_assert_eq(sscanf(p, "%" SCNx64, &addr), 1);
+	th_result_free(&r);
+	read_elf(FIXTURE, &ef);
+	m = fake_mapping(FIXTURE, &ef, addr);
+	cr_assert_eq(symtab__resolve_user(st, 0, &m, FAKE_BASE + addr + 1, false, out), 1);
+	cr_assert_str_eq(out[0].name, "symfix_label");
+	/* The next function is its own again. */
+	nm_symbol(FIXTURE, "sym_work", &addr, &(uint64_t){0});
+	n = symtab__resolve_user(st, 0, &m, FAKE_BASE + addr + 1, false, out);
+	cr_assert_str_eq(out[n - 1].name, "sym_work");
+}
+
 Test(symtab, no_inline_gives_the_containing_function)
 {
 	struct symtab *flat = symtab__new(&(struct symtab_opts){.no_inline = true});

@@ -11,12 +11,14 @@
  * libdw and libunwind, which must agree frame for frame.
  */
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -366,6 +368,55 @@ Test(unwind, short_copy_is_truncated_and_counted)
 	procmaps__free(pm);
 }
 #endif
+
+/*
+ * A sample in the dynamic loader's entry code (_start, no CFI: the first
+ * instructions a dynamically linked program runs) is a whole stack, not a
+ * failed walk.
+ */
+Test(unwind, loader_entry_code_ends_the_stack)
+{
+	const Elf64_Ehdr *eh = (const void *)(uintptr_t)getauxval(AT_BASE);
+	struct procmaps *pm = procmaps__new();
+	uint64_t regs[NREGS] = {0}, stack[8] = {0};
+	struct unwinder_stats us;
+	struct addr_stack stk = {0};
+	struct raw_sample s;
+	size_t k;
+
+	cr_assert_not_null(eh, "no AT_BASE: is the test runner dynamically linked?");
+	cr_assert_eq(procmaps__snapshot(pm, getpid(), 1), 0);
+	regs[8] = (uint64_t)(uintptr_t)eh + eh->e_entry + 3; /* IP, in _start */
+	regs[7] = (uint64_t)(uintptr_t)stack;		      /* SP */
+	s = (struct raw_sample){.pid = (uint32_t)getpid(),
+				.tid = (uint32_t)syscall(SYS_gettid),
+				.time = 1,
+				.ip = regs[8],
+				.user_mode = true,
+				.abi = PERF_SAMPLE_REGS_ABI_64,
+				.regs = regs,
+				.nr_regs = NREGS,
+				.regs_mask = unwinder__perf_regs_mask(),
+				.stack = (const uint8_t *)stack,
+				.stack_size = sizeof(stack),
+				.stack_requested = COPY_SIZE};
+	for (k = 0; k < 2; k++) {
+		struct unwinder *uw;
+
+		if (!unwinder__available(dwarf_kinds[k]))
+			continue;
+		uw = unwinder__new(&(struct unwinder_opts){.kind = dwarf_kinds[k]}, pm);
+		cr_assert_eq(unwinder__unwind(uw, &s, &stk, UNWIND_F_FINAL), 0);
+		cr_expect_eq(stk.n, 1, "%s", unwinder__name(dwarf_kinds[k]));
+		cr_expect_eq(stk.frames[0].addr, regs[8]);
+		cr_expect(!stk.truncated, "%s", unwinder__name(dwarf_kinds[k]));
+		unwinder__stats(uw, &us);
+		cr_expect_eq(us.complete, 1, "%s", unwinder__name(dwarf_kinds[k]));
+		unwinder__free(uw);
+	}
+	addr_stack__release(&stk);
+	procmaps__free(pm);
+}
 
 Test(unwind, fp_backend_takes_the_kernel_callchain)
 {

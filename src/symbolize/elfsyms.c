@@ -51,6 +51,7 @@ struct func {
 	const char *raw;     /* symbol table name, borrowed from libdw */
 	const char *display; /* NULL until first used */
 	uint8_t bind;
+	bool label; /* STT_NOTYPE in code: an assembler label such as ld.so's _start */
 };
 
 struct cu_range {
@@ -276,6 +277,8 @@ static bool better_alias(const struct func *a, const struct func *b)
 	unsigned ua, ub;
 	size_t la, lb;
 
+	if (a->label != b->label)
+		return !a->label;
 	if (!a->size != !b->size)
 		return a->size != 0;
 	if ((a->bind == STB_WEAK) != (b->bind == STB_WEAK))
@@ -305,9 +308,25 @@ static int cmp_func(const void *a, const void *b)
 	return better_alias(y, x) ? 1 : 0;
 }
 
+/*
+ * Whether a STT_NOTYPE symbol names code, as perf takes it: a named label
+ * in an executable section (hand-written assembly such as the dynamic
+ * loader's _start and _dl_start_user), not a local ".L" one.
+ */
+static bool code_label(Elf *elf, GElf_Word shndx, const char *name)
+{
+	GElf_Shdr mem, *sh;
+
+	if (!elf || name[0] == '.' || name[0] == '$')
+		return false;
+	sh = gelf_getshdr(elf_getscn(elf, shndx), &mem);
+	return sh && (sh->sh_flags & SHF_EXECINSTR);
+}
+
 static void build_funcs(struct elfmod *em)
 {
 	size_t alloc = 0, i, j;
+	uint64_t end;
 	int n, k;
 
 	em->funcs_built = true;
@@ -323,15 +342,17 @@ static void build_funcs(struct elfmod *em)
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name;
+		Elf *elf = NULL;
 		int type;
 
-		name = dwfl_module_getsym_info(em->mod, k, &sym, &addr, &shndx, NULL, NULL);
+		name = dwfl_module_getsym_info(em->mod, k, &sym, &addr, &shndx, &elf, NULL);
 		if (!name || !name[0])
 			continue;
-		type = GELF_ST_TYPE(sym.st_info);
-		if (type != STT_FUNC && type != STT_GNU_IFUNC)
-			continue;
 		if (shndx == SHN_UNDEF || shndx == SHN_ABS || shndx == (GElf_Word)-1)
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type != STT_FUNC && type != STT_GNU_IFUNC &&
+		    (type != STT_NOTYPE || !code_label(elf, shndx, name)))
 			continue;
 		ALLOC_GROW(em->funcs, em->nfuncs + 1, alloc);
 		em->funcs[em->nfuncs++] = (struct func){
@@ -339,14 +360,20 @@ static void build_funcs(struct elfmod *em)
 			.size = sym.st_size,
 			.raw = name,
 			.bind = GELF_ST_BIND(sym.st_info),
+			.label = type == STT_NOTYPE,
 		};
 	}
 	if (em->nfuncs > 1)
 		qsort(em->funcs, em->nfuncs, sizeof(*em->funcs), cmp_func);
-	for (i = 0, j = 0; i < em->nfuncs; i++) {
-		if (j && em->funcs[j - 1].start == em->funcs[i].start)
+	/* One symbol an address; a label inside a sized function is no function. */
+	for (i = 0, j = 0, end = 0; i < em->nfuncs; i++) {
+		const struct func *f = &em->funcs[i];
+
+		if ((j && em->funcs[j - 1].start == f->start) || (f->label && f->start < end))
 			continue;
-		em->funcs[j++] = em->funcs[i];
+		if (!f->label && f->start + f->size > end)
+			end = f->start + f->size;
+		em->funcs[j++] = *f;
 	}
 	em->nfuncs = j;
 }

@@ -54,6 +54,7 @@ struct uw_elf {
 	size_t nsegs;
 	uint64_t lo, hi;	      /* page-aligned lowest and highest PT_LOAD address */
 	uint64_t eh_hdr, eh_hdr_size; /* PT_GNU_EH_FRAME vaddr and size; 0 when none */
+	uint64_t entry;		      /* e_entry: where the program (or ld.so) starts */
 };
 
 /*

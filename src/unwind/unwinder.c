@@ -39,6 +39,13 @@
 /* Samples between sweeps that free the state of exited processes. */
 #define SWEEP_EVERY  4096
 #define PAGE_MASK_4K 0xfffULL
+/*
+ * How far past an ELF's entry point its entry code is taken to reach. The
+ * dynamic loader's _start and _dl_start_user are hand-written without CFI
+ * (about 80 bytes in glibc 2.36): no unwinder gets past them, and nothing
+ * called them.
+ */
+#define ENTRY_CODE_MAX 128
 
 struct unwinder {
 	struct unwinder_opts o;
@@ -162,6 +169,7 @@ static int elf_parse(struct uw_elf *e)
 	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > e->size ||
 	    (e->size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
 		return -ENOEXEC;
+	e->entry = eh->e_entry;
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(e->data + eh->e_phoff + i * sizeof(*ph));
 		uint64_t filesz;
@@ -678,6 +686,16 @@ static void kernel_frames(const struct raw_sample *s, struct addr_stack *out)
 	}
 }
 
+/* Whether frame @f is in the entry code of its module: the outermost frame. */
+static bool at_entry(struct uw_proc *p, const struct frame_addr *f)
+{
+	uint64_t pc = f->addr - !!(f->flags & FRAME_ADDR_RETURN);
+	const struct uw_module *m = uw_find_module(p, pc);
+
+	return m && m->elf->entry && pc - m->bias >= m->elf->entry &&
+	       pc - m->bias - m->elf->entry < ENTRY_CODE_MAX;
+}
+
 static enum uw_end unwind_user(struct unwinder *uw, const struct raw_sample *s,
 			       struct addr_stack *out, bool *no_module, bool *cold)
 {
@@ -717,6 +735,8 @@ static enum uw_end unwind_user(struct unwinder *uw, const struct raw_sample *s,
 	}
 	end = uw->ops->unwind(&c);
 	uw->st.from_rules += c.from_rules;
+	if (end == UW_END_FAILED && out->n && at_entry(p, &out->frames[out->n - 1]))
+		end = UW_END_COMPLETE;
 	if (end == UW_END_FAILED && out->n) {
 		const struct frame_addr *f = &out->frames[out->n - 1];
 
