@@ -281,6 +281,23 @@ static void check_chain(const char *tag, const struct addr_stack *stk, struct pr
 
 static const enum unwinder_kind dwarf_kinds[] = {UNWINDER_LIBDW, UNWINDER_LIBUNWIND};
 
+/* Unwinds @s once with a new unwinder of @kind; false when @kind is not built in. */
+static bool unwind_with(enum unwinder_kind kind, const struct procmaps *pm,
+			const struct raw_sample *s, struct addr_stack *stk,
+			struct unwinder_stats *us)
+{
+	struct unwinder *uw;
+
+	if (!unwinder__available(kind))
+		return false;
+	uw = unwinder__new(&(struct unwinder_opts){.kind = kind}, pm);
+	cr_assert_not_null(uw, "unwinder__new %s: %s", unwinder__name(kind), strerror(errno));
+	cr_assert_eq(unwinder__unwind(uw, s, stk, UNWIND_F_FINAL), 0);
+	unwinder__stats(uw, us);
+	unwinder__free(uw);
+	return true;
+}
+
 static void self_chain(const char *tag, void (*level1)(void))
 {
 	struct self_sample ss = {0};
@@ -297,16 +314,11 @@ static void self_chain(const char *tag, void (*level1)(void))
 	cr_assert_eq(procmaps__snapshot(pm, getpid(), 1), 0);
 	s = as_raw(&ss);
 	for (k = 0; k < 2; k++) {
-		struct unwinder *uw;
+		struct unwinder_stats us;
 
-		if (!unwinder__available(dwarf_kinds[k]))
+		if (!unwind_with(dwarf_kinds[k], pm, &s, &stk[k], &us))
 			continue;
-		uw = unwinder__new(&(struct unwinder_opts){.kind = dwarf_kinds[k]}, pm);
-		cr_assert_not_null(uw, "unwinder__new %s: %s", unwinder__name(dwarf_kinds[k]),
-				   strerror(errno));
-		cr_assert_eq(unwinder__unwind(uw, &s, &stk[k], UNWIND_F_FINAL), 0);
 		check_chain(tag, &stk[k], pm, st, unwinder__name(dwarf_kinds[k]));
-		unwinder__free(uw);
 		done++;
 	}
 	cr_assert_gt(done, 0, "no DWARF unwinder built in");
@@ -349,25 +361,18 @@ Test(unwind, short_copy_is_truncated_and_counted)
 	cr_assert_eq(procmaps__snapshot(pm, getpid(), 1), 0);
 	s = as_raw(&ss);
 	for (k = 0; k < 2; k++) {
-		struct unwinder *uw;
-
-		if (!unwinder__available(dwarf_kinds[k]))
+		if (!unwind_with(dwarf_kinds[k], pm, &s, &stk, &us))
 			continue;
-		uw = unwinder__new(&(struct unwinder_opts){.kind = dwarf_kinds[k]}, pm);
-		cr_assert_eq(unwinder__unwind(uw, &s, &stk, UNWIND_F_FINAL), 0);
 		cr_expect(stk.truncated, "%s", unwinder__name(dwarf_kinds[k]));
 		cr_expect_geq(stk.n, 1);
-		unwinder__stats(uw, &us);
 		cr_expect_eq(us.samples, 1);
 		cr_expect_eq(us.complete, 0);
 		cr_expect_eq(us.truncated_copy, 1, "%s", unwinder__name(dwarf_kinds[k]));
-		unwinder__free(uw);
 	}
 	addr_stack__release(&stk);
 	free(ss.stack);
 	procmaps__free(pm);
 }
-#endif
 
 /*
  * A sample in the dynamic loader's entry code (_start, no CFI: the first
@@ -378,7 +383,9 @@ Test(unwind, loader_entry_code_ends_the_stack)
 {
 	const Elf64_Ehdr *eh = (const void *)(uintptr_t)getauxval(AT_BASE);
 	struct procmaps *pm = procmaps__new();
-	uint64_t regs[NREGS] = {0}, stack[8] = {0};
+	uint64_t stack[8] = {0};
+	struct self_sample ss = {
+		.stack = (uint8_t *)stack, .size = sizeof(stack), .requested = COPY_SIZE};
 	struct unwinder_stats us;
 	struct addr_stack stk = {0};
 	struct raw_sample s;
@@ -386,37 +393,21 @@ Test(unwind, loader_entry_code_ends_the_stack)
 
 	cr_assert_not_null(eh, "no AT_BASE: is the test runner dynamically linked?");
 	cr_assert_eq(procmaps__snapshot(pm, getpid(), 1), 0);
-	regs[8] = (uint64_t)(uintptr_t)eh + eh->e_entry + 3; /* IP, in _start */
-	regs[7] = (uint64_t)(uintptr_t)stack;		      /* SP */
-	s = (struct raw_sample){.pid = (uint32_t)getpid(),
-				.tid = (uint32_t)syscall(SYS_gettid),
-				.time = 1,
-				.ip = regs[8],
-				.user_mode = true,
-				.abi = PERF_SAMPLE_REGS_ABI_64,
-				.regs = regs,
-				.nr_regs = NREGS,
-				.regs_mask = unwinder__perf_regs_mask(),
-				.stack = (const uint8_t *)stack,
-				.stack_size = sizeof(stack),
-				.stack_requested = COPY_SIZE};
+	ss.regs[8] = (uint64_t)(uintptr_t)eh + eh->e_entry + 3; /* IP, in _start */
+	ss.regs[7] = (uint64_t)(uintptr_t)stack;		 /* SP */
+	s = as_raw(&ss);
 	for (k = 0; k < 2; k++) {
-		struct unwinder *uw;
-
-		if (!unwinder__available(dwarf_kinds[k]))
+		if (!unwind_with(dwarf_kinds[k], pm, &s, &stk, &us))
 			continue;
-		uw = unwinder__new(&(struct unwinder_opts){.kind = dwarf_kinds[k]}, pm);
-		cr_assert_eq(unwinder__unwind(uw, &s, &stk, UNWIND_F_FINAL), 0);
 		cr_expect_eq(stk.n, 1, "%s", unwinder__name(dwarf_kinds[k]));
-		cr_expect_eq(stk.frames[0].addr, regs[8]);
+		cr_expect_eq(stk.frames[0].addr, ss.regs[8]);
 		cr_expect(!stk.truncated, "%s", unwinder__name(dwarf_kinds[k]));
-		unwinder__stats(uw, &us);
 		cr_expect_eq(us.complete, 1, "%s", unwinder__name(dwarf_kinds[k]));
-		unwinder__free(uw);
 	}
 	addr_stack__release(&stk);
 	procmaps__free(pm);
 }
+#endif
 
 Test(unwind, fp_backend_takes_the_kernel_callchain)
 {
