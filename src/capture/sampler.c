@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -300,18 +301,11 @@ static int add_task(struct sampler *sp, pid_t tid, bool inherit)
 	return 0;
 }
 
-static bool has_task(const struct sampler *sp, pid_t tid)
-{
-	size_t i;
-
-	for (i = 0; i < sp->nevs; i++)
-		if (sp->evs[i].tid == tid)
-			return true;
-	return false;
-}
-
-/* Opens the threads in /proc/@pid/task that have no events yet; counts them in *@opened. */
-static int add_new_threads(struct sampler *sp, pid_t pid, int *opened)
+/*
+ * Opens the threads in /proc/@pid/task not in @seen (tid -> 1), adding
+ * them there; counts those opened in *@opened.
+ */
+static int add_new_threads(struct sampler *sp, pid_t pid, struct hashmap *seen, int *opened)
 {
 	char path[64];
 	DIR *d;
@@ -326,8 +320,9 @@ static int add_new_threads(struct sampler *sp, pid_t pid, int *opened)
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 
-		if (end == de->d_name || *end || has_task(sp, (pid_t)tid))
+		if (end == de->d_name || *end || hashmap__get(seen, (uint64_t)tid, NULL))
 			continue;
+		hashmap__put(seen, (uint64_t)tid, 1);
 		err = add_task(sp, (pid_t)tid, true);
 		if (err == -ESRCH) { /* the thread exited meanwhile */
 			err = 0;
@@ -349,14 +344,16 @@ static int add_new_threads(struct sampler *sp, pid_t pid, int *opened)
  */
 static int add_process(struct sampler *sp, pid_t pid)
 {
+	struct hashmap *seen = hashmap__new();
 	int opened = 0, before, pass, err = 0;
 
 	for (pass = 0; pass < 100 && !err; pass++) {
 		before = opened;
-		err = add_new_threads(sp, pid, &opened);
+		err = add_new_threads(sp, pid, seen, &opened);
 		if (opened == before)
 			break;
 	}
+	hashmap__free(seen);
 	if (!err && !opened)
 		err = -ESRCH;
 	return err;
