@@ -238,6 +238,20 @@ overheads()
 	return 0
 }
 
+# below CFG_A CFG_B ARRAY: "N of M": the rounds with both configurations
+# where A's throughput ratio was the higher, i.e. A cost less in that round
+below()
+{
+	local r n=0 m=0
+	local -n tp=$3
+	for ((r = 0; r < ROUNDS; r++)); do
+		[ -n "${tp[$1,$r]:-}" ] && [ -n "${tp[$2,$r]:-}" ] || continue
+		m=$((m + 1))
+		awk "BEGIN{exit !(${tp[$1,$r]} > ${tp[$2,$r]})}" && n=$((n + 1))
+	done
+	echo "$n of $m"
+}
+
 if [ "$ROUNDS" -gt 0 ]; then
 	echo
 	echo "(a) overhead: bench_burner on CPU $BCPU, profilers on CPU 0; $ROUNDS rounds," \
@@ -477,6 +491,8 @@ if [ "$ROUNDS" -gt 0 ]; then
 		row "overhead @ $f Hz, twin-paired (%)" "$(calc %.2f "$om")" \
 			"${pm:+$(calc %.2f "$pm")}" "$ratio" "$target"
 		row "  per-round range (%)" "$(range "${o[@]}")" "${pm:+$(range "${p[@]}")}" "" ""
+		[ -n "$pm" ] && row "  rounds where ours cost less" "$(below "ours@$f" "perf@$f" PAIR)" \
+			"" "" "(paired: same round, same machine state)"
 		[ -n "$fo" ] && row "  net of the 1 Hz floor (%)" "$(calc %.2f "$om - $fo")" \
 			"${pm:+${fp:+$(calc %.2f "$pm - $fp")}}" "" "(sampling alone)"
 		if [ "$SINGLE" = 1 ]; then
