@@ -245,7 +245,9 @@ below()
 	local r n=0 m=0
 	local -n tp=$3
 	for ((r = 0; r < ROUNDS; r++)); do
-		[ -n "${tp[$1,$r]:-}" ] && [ -n "${tp[$2,$r]:-}" ] || continue
+		if [ -z "${tp[$1,$r]:-}" ] || [ -z "${tp[$2,$r]:-}" ]; then
+			continue
+		fi
 		m=$((m + 1))
 		awk "BEGIN{exit !(${tp[$1,$r]} > ${tp[$2,$r]})}" && n=$((n + 1))
 	done
