@@ -13,60 +13,8 @@
 #include <string.h>
 
 #include "helpers/helpers.h"
-#include "xalloc.h"
 
 TestSuite(record_dwarf, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
-
-/* Calls @fn(stack, count, ctx) for each folded line; the stack is NUL-terminated. */
-static void each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
-		      void *ctx)
-{
-	const char *line = folded;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char *l = xstrndup(line, len), *sp = strrchr(l, ' ');
-
-		if (sp) {
-			*sp = '\0';
-			fn(l, atof(sp + 1), ctx);
-		}
-		free(l);
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-struct count {
-	const char *needle, *also;
-	double n;
-};
-
-static void count_cb(const char *stack, double n, void *ctx)
-{
-	struct count *c = ctx;
-
-	if ((!c->needle || strstr(stack, c->needle)) && (!c->also || strstr(stack, c->also)))
-		c->n += n;
-}
-
-/* Samples in stacks containing @needle (all with NULL). */
-static double count_where(const char *folded, const char *needle)
-{
-	struct count c = {.needle = needle};
-
-	each_line(folded, count_cb, &c);
-	return c.n;
-}
-
-/* Samples in stacks containing both @needle and @also. */
-static double count_where_both(const char *folded, const char *needle, const char *also)
-{
-	struct count c = {.needle = needle, .also = also};
-
-	each_line(folded, count_cb, &c);
-	return c.n;
-}
 
 Test(record_dwarf, help_says_when_to_pick_dwarf)
 {
@@ -92,20 +40,20 @@ Test(record_dwarf, burner_split_and_every_stack_reaches_start)
 	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(r.err, "fully unwound"), "%s", r.err);
-	total = count_where(f, ";burn_half") + count_where(f, ";burn_third") +
-		count_where(f, ";burn_fifth");
+	total = th_count_where(f, ";burn_half") + th_count_where(f, ";burn_third") +
+		th_count_where(f, ";burn_fifth");
 	cr_assert_gt(total, 500, "too few samples in the burn functions: %.0f\n%s", total, r.err);
-	half = 100 * count_where(f, ";main;burn_half") / total;
-	third = 100 * count_where(f, ";main;burn_third") / total;
-	fifth = 100 * count_where(f, ";main;burn_fifth") / total;
+	half = 100 * th_count_where(f, ";main;burn_half") / total;
+	third = 100 * th_count_where(f, ";main;burn_third") / total;
+	fifth = 100 * th_count_where(f, ";main;burn_fifth") / total;
 	cr_expect(half > 47 && half < 53, "burn_half %.1f%% (want 50 +- 3)\n%s", half, f);
 	cr_expect(third > 27 && third < 33, "burn_third %.1f%% (want 30 +- 3)", third);
 	cr_expect(fifth > 17 && fifth < 23, "burn_fifth %.1f%% (want 20 +- 3)", fifth);
 	/* Without frame pointers, DWARF still reaches main and _start. */
-	all = count_where(f, NULL);
-	rooted = count_where(f, "burner_nofp;_start;");
+	all = th_count_where(f, NULL);
+	rooted = th_count_where(f, "burner_nofp;_start;");
 	cr_expect_geq(rooted, all * 0.99, "%.0f of %.0f samples reach _start:\n%s", rooted, all, f);
-	cr_expect_geq(count_where(f, ";main;burn_"), total * 0.99, "%s", f);
+	cr_expect_geq(th_count_where(f, ";main;burn_"), total * 0.99, "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -122,8 +70,8 @@ Test(record_dwarf, exact_call_chain)
 	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_assert_not_null(strstr(f, "chain_nofp;_start;"), "%s", f);
-	all = count_where(f, NULL);
-	chain = count_where(f, ";main;a;b;c");
+	all = th_count_where(f, NULL);
+	chain = th_count_where(f, ";main;a;b;c");
 	cr_expect_gt(chain / all, 0.9, "main;a;b;c holds %.0f of %.0f samples:\n%s", chain, all, f);
 	free(f);
 	free(w);
@@ -168,7 +116,7 @@ Test(record_dwarf, libc_callback_unwinds_through_qsort_to_main)
 	th_privileged_perf(false);
 	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	each_line(f, qsort_cb, &q);
+	th_each_line(f, qsort_cb, &q);
 	cr_assert_gt(q.cmp, 150, "%.0f comparator samples\n%s", q.cmp, f);
 	cr_expect_geq(q.through_qsort, q.cmp * 0.99,
 		      "%.0f of %.0f comparator samples go main;sort_rounds;qsort...;compare_slow; "
@@ -228,12 +176,12 @@ Test(record_dwarf, libc_leaf_keeps_its_caller)
 	th_privileged_perf(false);
 	r = th_run_folded("record", &f, args);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	each_line(f, leaf_cb, &c);
+	th_each_line(f, leaf_cb, &c);
 	cr_assert_gt(c.with_caller + c.without, 150, "%s", f);
 	cr_expect_leq(c.without, (c.with_caller + c.without) * 0.01,
 		      "%.0f of %.0f libc leaf samples lost their caller; e.g. %s", c.without,
 		      c.with_caller + c.without, c.example);
-	cr_expect_gt(count_where(f, ";main;libc_heavy;"), count_where(f, NULL) * 0.9, "%s", f);
+	cr_expect_gt(th_count_where(f, ";main;libc_heavy;"), th_count_where(f, NULL) * 0.9, "%s", f);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -266,11 +214,11 @@ Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
 	th_privileged_perf(false);
 	r = th_run_folded("record", &f, small);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	all = count_where(f, ";spin") + count_where(f, ";recurse");
-	trunc = count_where(f, "deep_rec_nofp;[truncated];");
+	all = th_count_where(f, ";spin") + th_count_where(f, ";recurse");
+	trunc = th_count_where(f, "deep_rec_nofp;[truncated];");
 	cr_assert_gt(all, 100, "%s", f);
-	cr_expect_geq(trunc, count_where(f, NULL) * 0.95, "%.0f of %.0f samples truncated:\n%s",
-		      trunc, count_where(f, NULL), r.err);
+	cr_expect_geq(trunc, th_count_where(f, NULL) * 0.95, "%.0f of %.0f samples truncated:\n%s",
+		      trunc, th_count_where(f, NULL), r.err);
 	cut = strstr(r.err, "cut by the 8192-byte stack copy");
 	cr_expect_not_null(cut, "%s", r.err);
 	cr_expect_null(strstr(r.err, "; 0 cut by"), "the cut stacks were not counted: %s", r.err);
@@ -280,13 +228,13 @@ Test(record_dwarf, deep_stack_is_truncated_by_a_small_copy_and_counted)
 
 	r = th_run_folded("record", &f, dflt);
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
-	all = count_where(f, NULL);
-	trunc = count_where(f, "[truncated]");
+	all = th_count_where(f, NULL);
+	trunc = th_count_where(f, "[truncated]");
 	cr_expect_leq(trunc, all * 0.01, "%.0f of %.0f truncated with 32 KiB:\n%s", trunc, all,
 		      r.err);
-	each_line(f, depth_cb, &depth);
+	th_each_line(f, depth_cb, &depth);
 	cr_expect_geq(depth, 251, "deepest stack has %zu recurse frames", depth);
-	cr_expect_geq(count_where(f, "deep_rec_nofp;_start;"), all * 0.99, "%s", r.err);
+	cr_expect_geq(th_count_where(f, "deep_rec_nofp;_start;"), all * 0.99, "%s", r.err);
 	free(f);
 	free(w);
 	th_result_free(&r);
@@ -347,7 +295,7 @@ Test(record_dwarf, libunwind_backend)
 
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.err);
 	cr_expect_not_null(strstr(r.err, "DWARF unwinding (libunwind)"), "%s", r.err);
-	each_line(f, qsort_cb, &q);
+	th_each_line(f, qsort_cb, &q);
 	cr_assert_gt(q.cmp, 150, "%s", f);
 	cr_expect_geq(q.through_qsort, q.cmp * 0.99, "e.g. %s", q.example);
 #else
@@ -390,9 +338,9 @@ Test(record_dwarf, both_unwinders_walk_through_libc_frames_with_personality_rout
 		 * From _start (the program's own symbol) down to the handler:
 		 * the libc frames between are named only with libc6-dbg.
 		 */
-		total = count_where(f, NULL);
-		once = count_where_both(f, ";_start;", ";once_init;spin_for");
-		at_exit = count_where_both(f, ";_start;", ";at_exit;spin_for");
+		total = th_count_where(f, NULL);
+		once = th_count_where_both(f, ";_start;", ";once_init;spin_for");
+		at_exit = th_count_where_both(f, ";_start;", ";at_exit;spin_for");
 		cr_assert_gt(total, 300, "%s: %s", kinds[k], f);
 		/* Half the time in each; the rest: startup, kernel, the odd cut stack. */
 		cr_expect_geq(once, total * 0.40, "%s: %.0f of %.0f through pthread_once:\n%s",

@@ -388,42 +388,63 @@ struct th_result th_run_folded(const char *cmd, char **folded, const char *const
 	return r;
 }
 
-double th_count_where(const char *folded, const char *needle)
+void th_each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
+		  void *ctx)
 {
 	const char *line = folded;
-	double sum = 0;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n'), *sp;
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char *l = xstrndup(line, len);
-
-		sp = strrchr(l, ' ');
-		if (sp && (!needle || (strstr(l, needle) && strstr(l, needle) < sp)))
-			sum += atof(sp + 1);
-		free(l);
-		line = nl ? nl + 1 : NULL;
-	}
-	return sum;
-}
-
-double th_count_under(const char *folded, const char *root, const char *needle)
-{
-	const char *line = folded;
-	size_t rl = strlen(root);
-	double sum = 0;
 
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char *l = xstrndup(line, len), *sp = strrchr(l, ' '), *hit = strstr(l, needle);
+		char *l = xstrndup(line, len), *sp = strrchr(l, ' ');
 
-		if (sp && !strncmp(l, root, rl) && l[rl] == ';' && hit && hit < sp)
-			sum += atof(sp + 1);
+		if (sp) {
+			*sp = '\0';
+			fn(l, atof(sp + 1), ctx);
+		}
 		free(l);
 		line = nl ? nl + 1 : NULL;
 	}
-	return sum;
+}
+
+struct count {
+	const char *root, *needle, *also;
+	double n;
+};
+
+static void count_cb(const char *stack, double n, void *ctx)
+{
+	struct count *c = ctx;
+	size_t rl = c->root ? strlen(c->root) : 0;
+
+	if (c->root && (strncmp(stack, c->root, rl) || stack[rl] != ';'))
+		return;
+	if ((!c->needle || strstr(stack, c->needle)) && (!c->also || strstr(stack, c->also)))
+		c->n += n;
+}
+
+double th_count_where(const char *folded, const char *needle)
+{
+	struct count c = {.needle = needle};
+
+	th_each_line(folded, count_cb, &c);
+	return c.n;
+}
+
+double th_count_where_both(const char *folded, const char *needle, const char *also)
+{
+	struct count c = {.needle = needle, .also = also};
+
+	th_each_line(folded, count_cb, &c);
+	return c.n;
+}
+
+double th_count_under(const char *folded, const char *root, const char *needle)
+{
+	struct count c = {.root = root, .needle = needle};
+
+	th_each_line(folded, count_cb, &c);
+	return c.n;
 }
 
 pid_t th_spawn_ready(const char *const argv[], const char *ready)

@@ -107,8 +107,13 @@ char *th_workload(const char *name);
  */
 struct th_result th_run_folded(const char *cmd, char **folded, const char *const *args);
 
+/* Calls @fn(stack, count, ctx) for each folded line; the stack is NUL-terminated. */
+void th_each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
+		  void *ctx);
 /* Weight of the folded lines whose stack contains @needle (every line with NULL). */
 double th_count_where(const char *folded, const char *needle);
+/* Weight of the folded lines whose stack contains both @needle and @also. */
+double th_count_where_both(const char *folded, const char *needle, const char *also);
 /*
  * Weight of the folded lines under root frame @root whose stack contains
  * @needle. The frames between the root and main are not checked: their
