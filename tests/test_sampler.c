@@ -194,6 +194,21 @@ static int self_record(const struct sampler_record *r, void *arg)
 	return 0;
 }
 
+/* Keeps this thread on the CPU until @secs seconds after @t0 (CLOCK_MONOTONIC). */
+static void spin_until(const struct timespec *t0, double secs)
+{
+	volatile uint64_t x = 1;
+	struct timespec t;
+
+	do {
+		int i;
+
+		for (i = 0; i < 100000; i++)
+			x = x * 6364136223846793005ULL + 1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9 < secs);
+}
+
 Test(sampler, samples_this_thread)
 {
 	pid_t tid = (pid_t)syscall(SYS_gettid);
@@ -201,8 +216,7 @@ Test(sampler, samples_this_thread)
 	struct sampler_callbacks cbs = {.sample = self_sample, .record = self_record};
 	struct sampler_stats st;
 	struct sampler *sp;
-	struct timespec t0, t;
-	volatile uint64_t x = 1;
+	struct timespec t0;
 
 	th_require_perf(false);
 	th_sampling_lock(false);
@@ -214,13 +228,7 @@ Test(sampler, samples_this_thread)
 	cr_assert_eq(sampler__enable(sp), 0);
 	cr_assert_eq(prctl(PR_SET_NAME, "resq-renamed"), 0); /* a COMM record */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		int i;
-
-		for (i = 0; i < 100000; i++)
-			x = x * 6364136223846793005ULL + 1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < 0.3);
+	spin_until(&t0, 0.3);
 	cr_assert_eq(sampler__disable(sp), 0);
 	cr_assert_eq(sampler__poll(sp, 0, &cbs, &c), 0);
 	sampler__stats(sp, &st);
@@ -244,8 +252,7 @@ Test(sampler, counts_lost_samples)
 	struct sampler_callbacks cbs = {.sample = count_only};
 	struct sampler_stats st;
 	struct sampler *sp;
-	struct timespec t0, t;
-	volatile uint64_t x = 1;
+	struct timespec t0;
 	uint64_t n = 0;
 
 	th_require_perf(false);
@@ -256,25 +263,13 @@ Test(sampler, counts_lost_samples)
 	cr_assert_not_null(sp, "sampler__new: %s", strerror(errno));
 	cr_assert_eq(sampler__enable(sp), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		int i;
-
-		for (i = 0; i < 100000; i++)
-			x = x * 6364136223846793005ULL + 1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < 0.2);
+	spin_until(&t0, 0.2);
 	/*
 	 * The kernel writes the LOST record once there is room again, before
 	 * the next sample: drain, sample a little more, then drain again.
 	 */
 	cr_assert_eq(sampler__poll(sp, 0, &cbs, &n), 0);
-	do {
-		int i;
-
-		for (i = 0; i < 100000; i++)
-			x = x * 6364136223846793005ULL + 1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < 0.21);
+	spin_until(&t0, 0.21);
 	cr_assert_eq(sampler__disable(sp), 0);
 	cr_assert_eq(sampler__poll(sp, 0, &cbs, &n), 0);
 	sampler__stats(sp, &st);
