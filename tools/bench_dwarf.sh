@@ -128,30 +128,9 @@ profiler_cmd()
 # run_pair CFG ROUND: one twin-paired run; sets PAIR, PCPU and USPS [CFG,ROUND]
 run_pair()
 {
-	local cfg=$1 r=$2 bp pp='' tid='' i line rc=0 cpu
-	: >"$DIR/tmp/pair.out"
+	local cfg=$1 r=$2 line rc=0 cpu
 	rm -f "$DIR/tmp/prof.time" "$DIR/tmp/prof.err"
-	taskset -c "$BCPU" "$WL/bench_burner_nofp" -2 "$SECS" "$WARM" \
-		>"$DIR/tmp/pair.out" 2>"$DIR/tmp/pair.err" &
-	bp=$!
-	for ((i = 0; i < 500 && ${#tid} == 0; i++)); do
-		tid=$(sed -n 's/^tid=//p' "$DIR/tmp/pair.out")
-		[ -n "$tid" ] || sleep 0.01
-	done
-	if [ -n "$tid" ] && [ "$cfg" != none ]; then
-		profiler_cmd "$cfg"
-		"${PCMD[@]}" -t "$tid" >/dev/null 2>"$DIR/tmp/prof.err" &
-		pp=$!
-	fi
-	wait "$bp" || rc=$?
-	if [ -n "$pp" ]; then # both stop by themselves once the thread has exited
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pp" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -INT "$pp" 2>/dev/null || true
-		wait "$pp" || rc=$?
-	fi
+	twin_run "$WL/bench_burner_nofp" "$cfg" || rc=$?
 	line=$(grep '^units=' "$DIR/tmp/pair.out" || true)
 	if [ "$rc" != 0 ] || [ -z "$line" ]; then
 		NOTES+=("round $r, $cfg: exit $rc: $(grep -hv debug "$DIR/tmp/pair.err" \

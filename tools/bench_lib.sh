@@ -21,3 +21,36 @@ calc()
 {
 	awk "BEGIN{printf \"$1\", $2}"
 }
+
+# twin_run BURNER CFG: runs `BURNER -2 $SECS $WARM` (two twin threads) on
+# CPU $BCPU and, unless CFG is none, the profiler of `profiler_cmd CFG`
+# attached to its first thread (-t TID) until that thread has exited. The
+# burner's output goes to $DIR/tmp/pair.out and .err, the profiler's stderr
+# to $DIR/tmp/prof.err. Returns non-zero when either failed: the
+# profiler's exit status when it did, else the burner's.
+twin_run()
+{
+	local bp pp='' tid='' i rc=0
+	: >"$DIR/tmp/pair.out"
+	taskset -c "$BCPU" "$1" -2 "$SECS" "$WARM" >"$DIR/tmp/pair.out" 2>"$DIR/tmp/pair.err" &
+	bp=$!
+	for ((i = 0; i < 500 && ${#tid} == 0; i++)); do
+		tid=$(sed -n 's/^tid=//p' "$DIR/tmp/pair.out")
+		[ -n "$tid" ] || sleep 0.01
+	done
+	if [ -n "$tid" ] && [ "$2" != none ]; then
+		profiler_cmd "$2"
+		"${PCMD[@]}" -t "$tid" >/dev/null 2>"$DIR/tmp/prof.err" &
+		pp=$!
+	fi
+	wait "$bp" || rc=$?
+	if [ -n "$pp" ]; then # both stop by themselves once the thread has exited
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pp" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -INT "$pp" 2>/dev/null || true
+		wait "$pp" || rc=$?
+	fi
+	return "$rc"
+}

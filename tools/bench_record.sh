@@ -172,30 +172,11 @@ profiler_cmd()
 # run_pair CFG ROUND: one twin-paired run; sets PAIR[CFG,ROUND] (the ratio)
 run_pair()
 {
-	local cfg=$1 r=$2 bp pp='' tid='' i line rc=0
-	: >"$DIR/tmp/pair.out"
-	taskset -c "$BCPU" "$BURNER" -2 "$SECS" "$WARM" >"$DIR/tmp/pair.out" 2>"$DIR/tmp/pair.err" &
-	bp=$!
-	for ((i = 0; i < 500 && ${#tid} == 0; i++)); do
-		tid=$(sed -n 's/^tid=//p' "$DIR/tmp/pair.out")
-		[ -n "$tid" ] || sleep 0.01
-	done
-	if [ -n "$tid" ] && [ "$cfg" != none ]; then
-		profiler_cmd "$cfg"
-		"${PCMD[@]}" -t "$tid" >/dev/null 2>"$DIR/tmp/prof.err" &
-		pp=$!
-	fi
-	wait "$bp" || rc=$?
-	if [ -n "$pp" ]; then # both stop by themselves once the thread has exited
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pp" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -INT "$pp" 2>/dev/null || true
-		wait "$pp" || rc=$?
-		# at 1 Hz ours may see no sample, exit 1 and write nothing: fine here
-		[ "$rc" = 1 ] && [[ $cfg == *@1 ]] && grep -q 'no samples' "$DIR/tmp/prof.err" && rc=0
-	fi
+	local cfg=$1 r=$2 line rc=0
+	rm -f "$DIR/tmp/prof.err"
+	twin_run "$BURNER" "$cfg" || rc=$?
+	# at 1 Hz ours may see no sample, exit 1 and write nothing: fine here
+	[ "$rc" = 1 ] && [[ $cfg == *@1 ]] && grep -q 'no samples' "$DIR/tmp/prof.err" && rc=0
 	line=$(grep '^units=' "$DIR/tmp/pair.out" || true)
 	if [ "$rc" != 0 ] || [ -z "$line" ]; then
 		A_NOTES+=("round $r, twin-paired $cfg: exit $rc: $(cat "$DIR/tmp/pair.err" "$DIR/tmp/prof.err" \
