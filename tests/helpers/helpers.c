@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "import.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -517,4 +518,20 @@ void th_expect_missing_pid(const char *cmd)
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert_not_null(strstr(r.err, "no such process"), "%s", r.err);
 	th_result_free(&r);
+}
+
+void th_expect_import_fails_untouched(const char *name, const char *text)
+{
+	struct profile *p = profile__new();
+	uint32_t f = profile__frame_named(p, "x", 1, FRAME_KIND_NATIVE), nodes, frames;
+
+	profile__add_stack(p, &f, 1, PROFILE_COL_MAIN, 2);
+	nodes = profile__nnodes(p);
+	frames = profile__nframes(p);
+	cr_assert_eq(import__buffer(p, name, text, strlen(text), NULL), -EINVAL, "%s", name);
+	cr_assert_float_eq(profile__total(p, PROFILE_COL_MAIN), 2, 0);
+	cr_assert_eq(profile__nnodes(p), nodes);
+	cr_assert_eq(profile__nframes(p), frames);
+	cr_assert_str_eq(profile__countname(p), "samples");
+	profile__free(p);
 }

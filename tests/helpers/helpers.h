@@ -107,6 +107,13 @@ char *th_workload(const char *name);
  */
 struct th_result th_run_folded(const char *cmd, char **folded, const char *const *args);
 
+/*
+ * Imports @text as file @name into a profile that already holds one stack
+ * (weight 2) and asserts that the import fails with -EINVAL and leaves the
+ * profile as it was: total, nodes, frames and count name.
+ */
+void th_expect_import_fails_untouched(const char *name, const char *text);
+
 /* Calls @fn(stack, count, ctx) for each folded line; the stack is NUL-terminated. */
 void th_each_line(const char *folded, void (*fn)(const char *stack, double n, void *ctx),
 		  void *ctx);
