@@ -19,7 +19,7 @@
 #include "import.h"
 #include "profile.h"
 
-#define CORPUS RESQ_SRCDIR "/../shared/corpus/flamegraph-tests"
+#define CORPUS RESQ_SRCDIR "/tests/data/flamegraph-corpus"
 
 static const char *const corpus_inputs[] = {
 	"perf-cycles-instructions-01", "perf-dd-stacks-01",	      "perf-funcab-cmd-01",

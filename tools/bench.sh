@@ -51,7 +51,7 @@ PERF_MB=${BENCH_PERF_MB:-100}
 SLICE_MB=${BENCH_SLICE_MB:-10}
 STACKS=200000
 SLICE_STACKS=20000
-CORPUS=${BENCH_CORPUS:-$SRC/../shared/corpus/flamegraph-tests}
+CORPUS=${BENCH_CORPUS:-$SRC/tests/data/flamegraph-corpus}
 DEMO=$SRC/tests/data/demo/demo.perf.gz
 TIME=/usr/bin/time
 

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target in build/fuzz/ for FUZZ_SECONDS each, seeded
-# from tests/data and the shared corpus, and prints execs and crashes.
+# from tests/data (FlameGraph's corpus included), and prints execs and crashes.
 # usage: tools/fuzz.sh FUZZ_DIR SECONDS
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=$1
 secs=${2:-60}
-corpus_src=../shared/corpus/flamegraph-tests
 status=0
 printf '%-22s %10s %8s %s\n' target execs crashes result
 for t in "$dir"/fuzz_*; do
@@ -17,8 +16,8 @@ for t in "$dir"/fuzz_*; do
 	seeds="$work/seeds"
 	rm -rf "$work/crashes"
 	mkdir -p "$seeds" "$work/crashes" "$work/corpus"
-	# Seeds: every text, gzip and JSON fixture, and the corpus captures and results.
-	find tests/data "$corpus_src" -type f \( -name '*.txt' -o -name '*.folded' -o -name '*.gz' \
+	# Seeds: every text, gzip and JSON fixture, FlameGraph's captures and results among them.
+	find tests/data -type f \( -name '*.txt' -o -name '*.folded' -o -name '*.gz' \
 		-o -name '*.perf' -o -name '*.json' -o -name '*.cpuprofile' \) -size -2M \
 		-exec cp -t "$seeds" {} + 2>/dev/null
 	log="$work/log"

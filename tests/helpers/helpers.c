@@ -40,7 +40,7 @@ const char *th_srcdir(void)
 
 const char *th_corpus(void)
 {
-	return RESQ_SRCDIR "/../shared/corpus/flamegraph-tests";
+	return RESQ_SRCDIR "/tests/data/flamegraph-corpus";
 }
 
 char *th_tmpdir(void)

@@ -24,7 +24,7 @@ struct th_result {
 const char *th_bin(void);
 /* Path of the repository (compile-time RESQ_SRCDIR). */
 const char *th_srcdir(void);
-/* Path of the shared corpus: RESQ_SRCDIR/../shared/corpus/flamegraph-tests. */
+/* Path of FlameGraph's test corpus: RESQ_SRCDIR/tests/data/flamegraph-corpus. */
 const char *th_corpus(void);
 
 /* Creates a fresh directory under $TMPDIR; caller frees. */
