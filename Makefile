@@ -57,22 +57,39 @@ BASE_CFLAGS := -std=gnu11 $(WARN) -iquote include -D_GNU_SOURCE \
 	-DRESQ_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS := -lm
 
-# Optional libraries: a missing one turns its feature off and says which
-# Debian package brings it back.
+# The libraries and tools resq-flame is made of are required: a build that
+# misses one stops before compiling anything, naming the Debian packages and
+# `make deps`. Switching a feature off is explicit: NO_ZLIB=1, NO_LIBDW=1,
+# NO_LIBUNWIND=1, NO_LIBIBERTY=1, NO_BPF=1, NO_PROTOBUF_C=1; `--version`
+# lists what was built in. Each missing piece adds its packages to
+# MISSING_PKGS and what it is for to MISSING_WHAT.
+MISSING_PKGS :=
+MISSING_WHAT :=
+ifneq ($(shell command -v $(PKG_CONFIG) >/dev/null 2>&1 && echo y),y)
+MISSING_PKGS += pkg-config
+MISSING_WHAT += ;pkg-config
+endif
+ifneq ($(shell command -v $(CC) >/dev/null 2>&1 && echo y),y)
+MISSING_PKGS += build-essential
+MISSING_WHAT += ;a C compiler ($(CC))
+endif
+
+# feature,NAME,pkg-config modules,Debian packages,what it is for
 define feature
 ifeq ($$(NO_$(1)),1)
 HAVE_$(1) := 0
-else ifeq ($$(shell $$(PKG_CONFIG) --exists $(2) && echo y),y)
+else ifeq ($$(shell $$(PKG_CONFIG) --exists $(2) 2>/dev/null && echo y),y)
 HAVE_$(1) := 1
 BASE_CFLAGS += -DHAVE_$(1)=1 $$(shell $$(PKG_CONFIG) --cflags $(2))
 LDLIBS += $$(shell $$(PKG_CONFIG) --libs $(2))
 else
 HAVE_$(1) := 0
-$$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
+MISSING_PKGS += $(3)
+MISSING_WHAT += ;$(4) ($(3), or NO_$(1)=1)
 endif
 endef
 $(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
-$(eval $(call feature,LIBDW,libdw libelf,libdw-dev libelf-dev,user-space symbols with inlines and source lines))
+$(eval $(call feature,LIBDW,libdw libelf,libdw-dev libelf-dev,user-space symbols and DWARF unwinding))
 # Second DWARF unwinder (record --unwinder libunwind); libdw is the default.
 $(eval $(call feature,LIBUNWIND,libunwind-generic,libunwind-dev,record --unwinder libunwind))
 
@@ -87,7 +104,8 @@ BASE_CFLAGS += -DHAVE_$(1)=1
 LDLIBS += $(5)
 else
 HAVE_$(1) := 0
-$$(info note: $(2) not found: $(4) disabled; install Debian package $(3))
+MISSING_PKGS += $(3)
+MISSING_WHAT += ;$(4) ($(3), or NO_$(1)=1)
 endif
 endef
 $(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,C++ and Rust demangling,-liberty))
@@ -98,9 +116,13 @@ $(eval $(call feature_header,LIBIBERTY,libiberty/demangle.h,libiberty-dev,C++ an
 BPF_CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ifneq ($(NO_BPF),1)
-ifneq ($(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && test -x $(BPFTOOL) && echo y),y)
-NO_BPF := 1
-$(info note: $(BPF_CLANG) or $(BPFTOOL) not found: off-CPU profiling disabled; install Debian packages clang bpftool)
+ifneq ($(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && echo y),y)
+MISSING_PKGS += clang
+MISSING_WHAT += ;the BPF compiler $(BPF_CLANG) (clang, or NO_BPF=1)
+endif
+ifneq ($(shell test -x $(BPFTOOL) && echo y),y)
+MISSING_PKGS += bpftool
+MISSING_WHAT += ;$(BPFTOOL) for the BPF skeleton (bpftool, or NO_BPF=1)
 endif
 endif
 $(eval $(call feature,BPF,libbpf,libbpf-dev,off-CPU profiling))
@@ -110,13 +132,34 @@ $(eval $(call feature,BPF,libbpf,libbpf-dev,off-CPU profiling))
 PROTOC_C ?= protoc-c
 ifneq ($(NO_PROTOBUF_C),1)
 ifneq ($(shell command -v $(PROTOC_C) >/dev/null 2>&1 && echo y),y)
-NO_PROTOBUF_C := 1
-$(info note: $(PROTOC_C) not found: pprof input and output disabled; install Debian package protobuf-c-compiler)
+MISSING_PKGS += protobuf-c-compiler
+MISSING_WHAT += ;$(PROTOC_C) for pprof (protobuf-c-compiler, or NO_PROTOBUF_C=1)
 endif
 endif
 $(eval $(call feature,PROTOBUF_C,libprotobuf-c,libprotobuf-c-dev,pprof input and output))
 ifeq ($(HAVE_PROTOBUF_C),1)
 BASE_CFLAGS += -iquote $(BUILD)/gen
+endif
+
+# Stop now, before compiling anything, unless every goal is one that does
+# not build (`make test` runs `make deps` first, then builds in a sub-make).
+NOBUILD_GOALS := deps test check clean format uninstall fuzz
+ifneq ($(strip $(MISSING_PKGS)),)
+ifneq ($(MAKECMDGOALS),)
+BUILD_GOALS := $(filter-out $(NOBUILD_GOALS),$(MAKECMDGOALS))
+else
+BUILD_GOALS := all
+endif
+ifneq ($(BUILD_GOALS),)
+define newline
+
+
+endef
+MISSING_MSG := missing build dependencies:$(subst ;,$(newline)  ,$(strip $(MISSING_WHAT)))
+MISSING_MSG += $(newline)$(newline)Install them with `make deps` (as root), which runs
+MISSING_MSG += $(newline)  apt-get install $(sort $(MISSING_PKGS))$(newline)
+$(error $(MISSING_MSG))
+endif
 endif
 
 ALL_CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
@@ -156,6 +199,13 @@ REV_STAMP := $(BUILD)/.git-rev
 $(shell printf '%s\n' '$(GIT_REV)' | cmp -s - $(REV_STAMP) || printf '%s\n' '$(GIT_REV)' > $(REV_STAMP))
 $(BUILD)/src/cli/options.o: $(REV_STAMP)
 $(BUILD)/src/cli/options.o: ALL_CFLAGS += -DRESQ_GIT_REV='"$(GIT_REV)"'
+# --version lists the features built in; a change of NO_X=1 changes the
+# flags stamp, so options.o is rebuilt with it.
+feature_word = $(if $(filter 1,$(HAVE_$(1))),+,-)$(2)
+FEATURES := $(call feature_word,LIBDW,libdw) $(call feature_word,LIBUNWIND,libunwind) \
+	$(call feature_word,BPF,bpf) $(call feature_word,PROTOBUF_C,pprof) \
+	$(call feature_word,ZLIB,gzip) $(call feature_word,LIBIBERTY,demangle)
+$(BUILD)/src/cli/options.o: ALL_CFLAGS += -DRESQ_FEATURES='"$(FEATURES)"'
 
 .PHONY: all test check test-run deps demo bench install clean format fuzz fuzz-build
 all: $(PROG)
@@ -251,7 +301,7 @@ deps:
 test-run: $(PROG) $(RUNNER) $(WORKLOADS)
 	@tools/check-layering.sh
 	@test -n '$(CRITERION_LIBS)' || { echo 'criterion not found: install libcriterion-dev' >&2; exit 1; }
-	$(Q)RESQ_BIN=$(abspath $(PROG)) RESQ_BLESS=$(BLESS) $(RUNNER) $(TEST_ARGS)
+	$(Q)RESQ_BIN=$(abspath $(PROG)) RESQ_BLESS=$(BLESS) tools/run-tests.sh $(RUNNER) $(TEST_ARGS)
 
 # Records the bundled workload; falls back to the bundled capture (recorded
 # with perf from the same workload) only when recording fails, e.g. when

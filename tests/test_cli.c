@@ -35,6 +35,93 @@ Test(cli, version_and_help)
 	th_result_free(&r);
 }
 
+/* --version names each optional feature, + when this build has it. */
+Test(cli, version_lists_the_features_built_in)
+{
+	static const struct {
+		const char *word;
+		bool on;
+	} want[] = {
+#ifdef HAVE_LIBDW
+		{ "+libdw", true },
+#else
+		{ "-libdw", false },
+#endif
+#ifdef HAVE_LIBUNWIND
+		{ "+libunwind", true },
+#else
+		{ "-libunwind", false },
+#endif
+#ifdef HAVE_BPF
+		{ "+bpf", true },
+#else
+		{ "-bpf", false },
+#endif
+#ifdef HAVE_PROTOBUF_C
+		{ "+pprof", true },
+#else
+		{ "-pprof", false },
+#endif
+#ifdef HAVE_ZLIB
+		{ "+gzip", true },
+#else
+		{ "-gzip", false },
+#endif
+#ifdef HAVE_LIBIBERTY
+		{ "+demangle", true },
+#else
+		{ "-demangle", false },
+#endif
+	};
+	const char *v[] = { th_bin(), "--version", NULL };
+	struct th_result r = run(v);
+	const char *line;
+
+	cr_assert_eq(r.status, 0);
+	line = strstr(r.out, "\nfeatures: ");
+	cr_assert_not_null(line, "no features line: %s", r.out);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char word[32];
+
+		snprintf(word, sizeof(word), " %s", want[i].word);
+		cr_expect_not_null(strstr(line, word), "'%s' missing: %s", want[i].word, r.out);
+	}
+	th_result_free(&r);
+}
+
+/*
+ * A build without a required library stops at once, before compiling,
+ * naming the Debian packages and `make deps`. pkg-config answering "no" to
+ * everything stands in for a machine without the -dev packages.
+ */
+Test(cli, build_without_required_libraries_names_the_packages)
+{
+	char *dir = th_tmpdir();
+	char *build = th_path(dir, "build");
+	char bdir[4096];
+	char *lib = th_path(build, "libcore.a");
+	/* Not the make that runs this suite: its MAKEFLAGS would carry its variables. */
+	const char *argv[] = { "env",  "-u",	     "MAKEFLAGS",	 "-u", "MFLAGS", "-u", "MAKELEVEL",
+			       "make", "-C",	     th_srcdir(), "PKG_CONFIG=false", bdir, NULL };
+	struct th_result r;
+
+	snprintf(bdir, sizeof(bdir), "BUILD=%s", build);
+	r = th_run(argv, NULL, 0, 60);
+	cr_assert_neq(r.status, 127, "make not found");
+	cr_assert_neq(r.status, 0, "make succeeded without libraries: %s", r.out);
+	cr_assert_not_null(strstr(r.err, "missing build dependencies"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "libdw-dev"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "libbpf-dev"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "make deps"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "apt-get install"), "%s", r.err);
+	cr_expect(!th_exists(lib), "something was built");
+	th_result_free(&r);
+	th_rmtree(dir);
+	free(lib);
+	free(dir);
+	free(build);
+}
+
 Test(cli, usage_errors_exit_2)
 {
 	const char *a[] = { th_bin(), "nosuchcommand", NULL };

@@ -59,7 +59,8 @@ struct option *cli_options_merge(const struct option *extra)
 /* Only this object is built with RESQ_GIT_REV, so a commit rebuilds one file. */
 void cli_print_version(void)
 {
-	printf("resq-flame %s (%s)\n", RESQ_VERSION, RESQ_GIT_REV);
+	/* RESQ_FEATURES: "+libdw -bpf ...", what the build put in (see the Makefile). */
+	printf("resq-flame %s (%s)\nfeatures: %s\n", RESQ_VERSION, RESQ_GIT_REV, RESQ_FEATURES);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
