@@ -5,7 +5,7 @@
  * into one ring with PERF_EVENT_IOC_SET_OUTPUT, and decodes samples and
  * side-band records from the rings.
  *
- * Kernel facts this relies on (shared/PLATFORM.md §1):
+ * Kernel facts this relies on (docs/PLATFORM.md §1):
  * - inherit=1 events cannot be mmapped with cpu=-1, so inherited events are
  *   always per CPU;
  * - SET_OUTPUT needs the target already mmapped and on the same CPU;

@@ -11,7 +11,7 @@
  * _Ux86_64_dwarf_search_unwind_table() then reads the table, FDEs and CIEs
  * through access_mem at process addresses, which uw_read_word() maps back
  * to the file. That function is exported by libunwind-x86_64.so but
- * declared in no header (shared/PLATFORM.md §2). Debian's build exports no
+ * declared in no header (docs/PLATFORM.md §2). Debian's build exports no
  * .debug_frame search, so code without .eh_frame is not unwound here.
  */
 #include "unwind_internal.h"

@@ -7,7 +7,7 @@
  * themselves (mmapped once per file, shared by every process), and the
  * memory reader that serves the copied stack and read-only file segments.
  *
- * Caching decides the cost (shared/PLATFORM.md §2: a fresh Dwfl per sample
+ * Caching decides the cost (docs/PLATFORM.md §2: a fresh Dwfl per sample
  * costs ~165 us, a kept one ~4 us), so a process's state lives until its
  * mappings change (procmaps__generation()) or it has exited and gone
  * unsampled for a while. A rebuilt table keeps the backend's data for every
