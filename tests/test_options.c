@@ -26,6 +26,19 @@ Test(options, durations_with_units)
 	cr_assert_float_eq(s, 1.5, 1e-12);
 }
 
+Test(options, durations_beyond_a_year_rejected, .init = cr_redirect_stderr)
+{
+	double s = -1;
+
+	cr_assert(cli_parse_duration("-d", "8760h", false, &s));
+	cr_assert_float_eq(s, 365.0 * 86400, 1e-6);
+	cr_assert_not(cli_parse_duration("-d", "8761h", false, &s));
+	cr_assert_not(cli_parse_duration("-d", "99999999999999999999", false, &s));
+	cr_assert_not(cli_parse_duration("-d", "1e300", false, &s));
+	cr_assert_not(cli_parse_duration("--duration", "99999999999999999999", true, &s));
+	cr_assert_float_eq(s, 365.0 * 86400, 1e-6, "a refused duration left the old value");
+}
+
 Test(options, bare_duration_in_ms_for_hce)
 {
 	double s;

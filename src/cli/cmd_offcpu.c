@@ -207,7 +207,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	struct oc_run r = {
 		.g = g, .tg = {.cmd_name = "offcpu", .duration = DEFAULT_DURATION}, .min_block = 1};
 	struct child child = CHILD_INIT;
-	struct sigaction old_sig[3];
+	struct sigaction old_sig[REC_NSIGNALS];
 	struct offcpu_stats st = {0};
 	struct offcpu *oc = NULL;
 	struct procmaps *pm = NULL;
@@ -227,6 +227,9 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 		free(r.tg.pids);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
+	/* A capture is not lost to a bad output path: check it first. */
+	if (cli_output_check(g))
+		goto out;
 	if (!rc_targets__check_alive(&r.tg))
 		goto out;
 	pm = procmaps__new();

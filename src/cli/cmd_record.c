@@ -610,7 +610,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		.g = g, .tg = {.cmd_name = "record", .duration = DEFAULT_DURATION}, .freq = 99};
 	struct child child = CHILD_INIT;
 	struct sampler_callbacks cbs = {.sample = on_sample, .record = on_record};
-	struct sigaction old_sig[3];
+	struct sigaction old_sig[REC_NSIGNALS];
 	struct sampler_stats st = {0};
 	struct sampler *sp = NULL;
 	struct symtab *stab = NULL;
@@ -628,6 +628,9 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		free(r.tg.pids);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
+	/* A capture is not lost to a bad output path: check it first. */
+	if (cli_output_check(g))
+		goto out;
 	if (r.tg.target != SAMPLER_SYSTEM && r.tg.target != SAMPLER_CHILD &&
 	    !rc_targets__check_alive(&r.tg))
 		goto out;

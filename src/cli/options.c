@@ -1,19 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Global options, option value parsing and output writing shared by every
- * command.
+ * Global options and option value parsing shared by every command (the
+ * output file is written by output.c).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -108,6 +104,8 @@ bool cli_parse_int(const char *opt, const char *arg, long min, long max, long *o
 	return true;
 }
 
+#define MAX_DURATION_S (365.0 * 24 * 3600)
+
 bool cli_parse_duration(const char *opt, const char *arg, bool bare_ms, double *secs)
 {
 	static const struct {
@@ -123,19 +121,28 @@ bool cli_parse_duration(const char *opt, const char *arg, bool bare_ms, double *
 	if (errno || end == arg || !isfinite(v) || v <= 0 || *arg == '-' || *arg == '+')
 		goto bad;
 	if (!*end) {
-		*secs = bare_ms ? v / 1000 : v;
-		return true;
+		v = bare_ms ? v / 1000 : v;
+		goto check;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(end, units[i].suffix)) {
-			*secs = v * units[i].mult;
-			return true;
+			v *= units[i].mult;
+			goto check;
 		}
 	}
 bad:
 	fprintf(stderr, "resq-flame: invalid duration for %s: '%s' (expected e.g. 500ms, 5s, 2m)\n",
 		opt, arg);
 	return false;
+check:
+	/* Beyond this, end times in ns would overflow long before; nobody means it. */
+	if (v > MAX_DURATION_S) {
+		fprintf(stderr, "resq-flame: duration for %s too long: '%s' (at most 1 year, 8760h)\n",
+			opt, arg);
+		return false;
+	}
+	*secs = v;
+	return true;
 }
 
 enum out_format cli_parse_format(const char *arg)
@@ -229,128 +236,4 @@ int cli_global_option(struct cli_global *g, int opt, const char *arg)
 		return 1;
 	}
 	return 0;
-}
-
-static enum out_format format_from_path(const char *path)
-{
-	size_t n = strlen(path);
-	static const struct {
-		const char *ext;
-		enum out_format fmt;
-	} exts[] = {
-		{ ".svg", OUT_FMT_SVG },	 { ".folded", OUT_FMT_FOLDED },
-		{ ".collapsed", OUT_FMT_FOLDED }, { ".txt", OUT_FMT_FOLDED },
-		{ ".speedscope.json", OUT_FMT_SPEEDSCOPE }, { ".cpuprofile", OUT_FMT_CPUPROFILE },
-		{ ".pb.gz", OUT_FMT_PPROF }, { ".pprof", OUT_FMT_PPROF },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		size_t e = strlen(exts[i].ext);
-
-		if (n > e && !strcasecmp(path + n - e, exts[i].ext))
-			return exts[i].fmt;
-	}
-	return OUT_FMT_SVG;
-}
-
-static int write_format(const struct profile *p, struct cli_global *g, enum out_format fmt,
-			FILE *f)
-{
-	if (fmt == OUT_FMT_FOLDED)
-		return export__folded(p, f);
-	if (fmt == OUT_FMT_SPEEDSCOPE)
-		return export__speedscope(p, g->title_set ? g->fg.title : NULL, f);
-	if (fmt == OUT_FMT_CPUPROFILE)
-		return export__cpuprofile(p, f);
-	if (fmt == OUT_FMT_PPROF)
-		return export__pprof(p, f);
-	return flamegraph__write(p, &g->fg, f);
-}
-
-/* Opens the written file with xdg-open, without a shell. */
-static void open_file(const char *path)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execlp("xdg-open", "xdg-open", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0) {
-		pr_warn("cannot start xdg-open: %s", strerror(errno));
-		return;
-	}
-	{
-		int status;
-
-		if (waitpid(pid, &status, 0) == pid && (!WIFEXITED(status) || WEXITSTATUS(status)))
-			pr_warn("xdg-open %s failed; open the file yourself", path);
-	}
-}
-
-int cli_write_profile(const struct profile *p, struct cli_global *g)
-{
-	const char *path = g->output ? g->output : "flamegraph.svg";
-	enum out_format fmt = g->format ? g->format : format_from_path(path);
-	char *dir_copy, *tmp;
-	mode_t mask;
-	FILE *f;
-	int fd, err;
-
-	if (!strcmp(path, "-")) {
-		if (g->format == OUT_FMT_AUTO)
-			fmt = OUT_FMT_SVG;
-		err = write_format(p, g, fmt, stdout);
-		if (fflush(stdout) || ferror(stdout)) {
-			pr_err("cannot write to stdout: %s", strerror(errno));
-			return -EIO;
-		}
-		return err;
-	}
-
-	dir_copy = xstrdup(path);
-	tmp = xmalloc(strlen(path) + 32);
-	sprintf(tmp, "%s/.resq-flame-XXXXXX", dirname(dir_copy));
-	free(dir_copy);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("cannot create a temporary file next to %s: %s", path, strerror(errno));
-		free(tmp);
-		return err;
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	err = write_format(p, g, fmt, f);
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
-		err = -EIO;
-	}
-	if (fclose(f) && !err) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
-		err = -EIO;
-	}
-	if (err)
-		goto fail;
-	if (rename(tmp, path)) {
-		err = -errno;
-		pr_err("cannot rename the output into place as %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	if (g->open)
-		open_file(path);
-	return 0;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return err;
 }

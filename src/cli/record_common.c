@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -80,9 +81,26 @@ uint64_t rec_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static volatile sig_atomic_t stop_signals;
+
 static void on_stop_signal(int sig)
 {
-	rec_stop_signal = sig;
+	static const char again[] =
+		"\nresq-flame: still writing the profile; press again (or send the signal again) to abort\n";
+
+	if (++stop_signals == 1) {
+		rec_stop_signal = sig;
+		return;
+	}
+	if (stop_signals == 2) {
+		if (write(STDERR_FILENO, again, sizeof(again) - 1) < 0)
+			return;
+		return;
+	}
+	/* Third: no partial file, and die by the signal so the caller sees it. */
+	cli_output_abort();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void on_child_signal(int sig)
@@ -90,24 +108,36 @@ static void on_child_signal(int sig)
 	(void)sig; /* only interrupts waits, so that the child's exit is seen at once */
 }
 
-void rec_signals_install(struct sigaction old[3])
+static const int stop_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+void rec_signals_install(struct sigaction old[REC_NSIGNALS])
 {
 	struct sigaction sa = {.sa_handler = on_stop_signal};
+	size_t i;
 
+	stop_signals = 0;
+	rec_stop_signal = 0;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: interrupt poll() */
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
+	/*
+	 * poll() and epoll_wait() are interrupted whatever the flag (signal(7));
+	 * SA_RESTART keeps a blocking open() or write() of the output going
+	 * when a second signal comes while it is written.
+	 */
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < 3; i++)
+		sigaction(stop_sigs[i], &sa, &old[i]);
 	sa.sa_handler = on_child_signal;
 	sa.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, &old[2]);
+	sigaction(SIGCHLD, &sa, &old[3]);
 }
 
-void rec_signals_restore(const struct sigaction old[3])
+void rec_signals_restore(const struct sigaction old[REC_NSIGNALS])
 {
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
-	sigaction(SIGCHLD, &old[2], NULL);
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		sigaction(stop_sigs[i], &old[i], NULL);
+	sigaction(SIGCHLD, &old[3], NULL);
 }
 
 bool rec_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n)

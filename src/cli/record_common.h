@@ -26,13 +26,17 @@
 uint64_t rec_mono_ns(void);
 
 /*
- * SIGINT and SIGTERM set rec_stop_signal and interrupt waits (no
- * SA_RESTART); SIGCHLD only interrupts them, so that a child's exit is seen
- * at once.
+ * SIGINT, SIGTERM and SIGHUP (an ssh disconnect) end the capture: the first
+ * sets rec_stop_signal and interrupts waits (no SA_RESTART), and the output
+ * is still written; a second says "still writing, press again to abort"; a
+ * third removes the temporary output file and ends the process by that
+ * signal, with no partial file. SIGCHLD only interrupts waits, so that a
+ * child's exit is seen at once.
  */
+#define REC_NSIGNALS 4
 extern volatile sig_atomic_t rec_stop_signal;
-void rec_signals_install(struct sigaction old[3]);
-void rec_signals_restore(const struct sigaction old[3]);
+void rec_signals_install(struct sigaction old[REC_NSIGNALS]);
+void rec_signals_restore(const struct sigaction old[REC_NSIGNALS]);
 
 /*
  * Parses "1,2,3" (positive ids) and appends to *@ids / *@n. Returns false
