@@ -7,7 +7,6 @@
  * directory, never taken from the real /dev.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "helpers/helpers.h"
+#include "helpers/proc.h"
 
 TestSuite(output, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
@@ -38,19 +38,6 @@ static struct th_result render_to(const char *out)
 	return r;
 }
 
-/* Asserts that no .resq-flame-* temporary file is left in @dir. */
-static void expect_no_temp(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	cr_assert_not_null(d);
-	while ((e = readdir(d)))
-		cr_expect(strncmp(e->d_name, ".resq-flame-", 12), "temporary file left: %s",
-			  e->d_name);
-	closedir(d);
-}
-
 Test(output, character_device_is_written_not_replaced)
 {
 	char *dev = th_path(th_dir, "fakenull");
@@ -66,7 +53,7 @@ Test(output, character_device_is_written_not_replaced)
 	cr_assert(S_ISCHR(st.st_mode), "the device was replaced: mode %o", st.st_mode);
 	cr_expect_eq(major(st.st_rdev), 1);
 	cr_expect_eq(minor(st.st_rdev), 3);
-	expect_no_temp(th_dir);
+	th_expect_no_temp(th_dir);
 	th_result_free(&r);
 	free(dev);
 }
@@ -130,7 +117,7 @@ Test(output, symlink_is_followed_and_kept)
 	cr_assert_eq(lstat(link, &st), 0);
 	cr_assert(S_ISLNK(st.st_mode));
 	cr_assert(th_exists(target), "the dangling symlink's target was not created");
-	expect_no_temp(th_dir);
+	th_expect_no_temp(th_dir);
 	th_result_free(&r);
 	free(link);
 	free(target);
@@ -154,7 +141,7 @@ Test(output, hard_links_stay_linked)
 	text = th_read_file(b, NULL);
 	cr_expect_not_null(strstr(text, "main;work 3"), "b: %s", text);
 	free(text);
-	expect_no_temp(th_dir);
+	th_expect_no_temp(th_dir);
 	th_result_free(&r);
 	free(a);
 	free(b);

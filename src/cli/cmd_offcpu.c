@@ -268,6 +268,8 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	} else {
 		rec_snapshot(pm, r.tg.pids, r.tg.npids, false);
 	}
+	/* Tests wait for this line (with -v) before they start the work to measure. */
+	pr_debug("sampling started");
 	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
 	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
 	next_drain = t_start + (uint64_t)(r.tg.cmd ? FIRST_DRAIN_MS : DRAIN_MS) * 1000000;

@@ -42,10 +42,14 @@ enum {
 	OPT_UNWINDER_CHECK,
 };
 
+/* -m: the kernel's per-ring limit (perf's own maximum is the mlock budget). */
+#define MAX_MMAP_PAGES 65536
+
 static const struct option record_options[] = {
 	RC_TARGET_LONG_OPTIONS,
 	{"tid", required_argument, NULL, 't'},
 	{"freq", required_argument, NULL, 'F'},
+	{"mmap-pages", required_argument, NULL, 'm'},
 	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
 	RC_STACK_LONG_OPTIONS,
 	{"wall", no_argument, NULL, OPT_WALL},
@@ -81,6 +85,9 @@ static void record_usage(FILE *f)
 	      "\n"
 	      "options:\n"
 	      "  -F, --freq HZ          samples per second per CPU, 1 to 100000 (default 99)\n"
+	      "  -m, --mmap-pages N     data pages per ring buffer, a power of 2 (default:\n"
+	      "                         sized from -F); samples that do not fit are lost,\n"
+	      "                         counted and reported\n"
 	      "  -d, --duration D       how long to sample: 500ms, 5s, 2m; a bare number is\n"
 	      "                         seconds (default 30 s). Ctrl-C stops early and still\n"
 	      "                         writes the profile\n"
@@ -145,6 +152,7 @@ struct rec {
 	/* options */
 	struct rc_targets tg;
 	long freq;
+	long mmap_pages; /* -m; 0: sized from freq */
 	struct rc_stack_opts so;
 	bool wall;
 	/* --call-graph dwarf */
@@ -198,7 +206,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 
 	opterr = 0;
 	/* '+': stop at the command, whose options are its own. */
-	while ((c = getopt_long(argc, argv, "+ap:t:F:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ap:t:F:m:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		k = rc_targets__parse_option(&r->tg, c, optarg);
 		if (k < 0)
 			goto bad;
@@ -210,6 +218,16 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		case 'F':
 			if (!cli_parse_int("-F", optarg, 1, MAX_FREQ, &r->freq))
 				goto bad;
+			continue;
+		case 'm':
+			if (!cli_parse_int("-m", optarg, 1, MAX_MMAP_PAGES, &r->mmap_pages))
+				goto bad;
+			if (r->mmap_pages & (r->mmap_pages - 1)) {
+				cli_usage_error("record",
+						"invalid value for -m: '%s' (expected a power of 2)",
+						optarg);
+				goto bad;
+			}
 			continue;
 		case OPT_CALL_GRAPH:
 			if (!parse_call_graph(r, optarg))
@@ -648,6 +666,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		.pids = r.tg.pids,
 		.npids = r.tg.npids,
 		.freq = (uint32_t)r.freq,
+		.ring_pages = (uint32_t)r.mmap_pages,
 		/* --wall weighs samples by their period in ns */
 		.event = r.wall ? SAMPLER_EVENT_CPU_CLOCK : SAMPLER_EVENT_AUTO,
 		.no_kernel = r.so.no_kernel,
@@ -682,6 +701,8 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		}
 		snapshot(&r);
 	}
+	/* Tests wait for this line (with -v) before they start the work to sample. */
+	pr_debug("sampling started");
 	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
 	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
 	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
