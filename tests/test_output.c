@@ -238,3 +238,26 @@ Test(output, closed_stdout_pipe_ends_quietly)
 	free(err_path);
 	free(in);
 }
+
+/* The palette file (--cp --palfile) is an output too: a device stays a device. */
+Test(output, palette_file_on_a_device_is_not_replaced)
+{
+	char *dev = th_path(th_dir, "fakepal"), *in = th_path(th_dir, "in.folded");
+	char *svg = th_path(th_dir, "out.svg");
+	const char *argv[] = { th_bin(), "render", in, "--cp", "--palfile", dev, "-o", svg, NULL };
+	struct th_result r;
+	struct stat st;
+
+	if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)))
+		cr_skip_test("mknod: %s (needs root or CAP_MKNOD)", strerror(errno));
+	th_write_file(in, folded, sizeof(folded) - 1);
+	r = th_run(argv, NULL, 0, 30);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(lstat(dev, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode), "the palette device was replaced: mode %o", st.st_mode);
+	th_expect_no_temp(th_dir);
+	th_result_free(&r);
+	free(svg);
+	free(in);
+	free(dev);
+}

@@ -83,30 +83,19 @@ void cli_print_version(void);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * Writes @p to g->output in the chosen format. A regular file or a new path
- * is written atomically (a temporary file in the same directory, created
- * with O_EXCL, then rename), keeping an existing file's mode, owner and
- * group; a file with hard links is written in place once the whole output
- * exists in the temporary file; a symlink is followed; a device or FIFO is
- * written directly and never replaced; "-" and /dev/stdout are stdout.
- * Returns 0 or a negative errno after printing why (-EPIPE silently, when
- * the reader of stdout went away); a failed run leaves an existing file
- * untouched.
+ * Writes @p to g->output in the chosen format, through outfile.h: a file is
+ * replaced atomically keeping its mode and owner, a device or FIFO is
+ * written and never replaced, "-" and /dev/stdout are stdout. Returns 0 or
+ * a negative errno after printing why (-EPIPE silently: the reader of
+ * stdout went away); a failed run leaves an existing file untouched.
  */
 int cli_write_profile(const struct profile *p, struct cli_global *g);
 
 /*
- * Checks, before a capture starts, that g->output can be written: for a
- * file, that its directory exists and takes a new file (a probe file is
- * created and removed). Returns 0 or a negative errno after printing why.
+ * Checks, before a capture starts, that g->output can be written (see
+ * outfile__check()). Returns 0 or a negative errno after printing why.
  */
 int cli_output_check(const struct cli_global *g);
-
-/*
- * Removes the temporary output file being written, if any. Async-signal-
- * safe: for a signal handler that is about to end the process.
- */
-void cli_output_abort(void);
 
 /* A subcommand: run() returns an exit code. */
 struct cli_command {

@@ -13,19 +13,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "hashmap.h"
 #include "log.h"
 #include "offcpu.h"
+#include "outfile.h"
 #include "xalloc.h"
 
 /* Canonical lower bound of the x86_64 kernel half (also arm64 with 48-bit VA). */
@@ -98,7 +99,7 @@ static void on_stop_signal(int sig)
 		return;
 	}
 	/* Third: no partial file, and die by the signal so the caller sees it. */
-	cli_output_abort();
+	outfile__abort_all_from_signal();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -10,11 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "hashmap.h"
 #include "log.h"
+#include "outfile.h"
 #include "render_internal.h"
 #include "xalloc.h"
 
@@ -501,31 +500,17 @@ static int cmp_entry(const void *a, const void *b)
 int fg_palfile__save(struct fg_palfile *pf)
 {
 	struct pal_entry *sorted;
-	struct stat st;
-	char *tmp;
+	struct outfile *of;
 	size_t i;
 	FILE *f;
-	int fd, err = 0;
 
 	if (!pf->dirty)
 		return 0;
-	tmp = xmalloc(strlen(pf->path) + 16);
-	sprintf(tmp, "%s.tmpXXXXXX", pf->path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("palette file %s: cannot create temporary file: %s", pf->path,
-		       strerror(errno));
-		free(tmp);
-		return err;
-	}
-	fchmod(fd, stat(pf->path, &st) == 0 ? (st.st_mode & 07777) : 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
+	/* Replaced atomically with its mode kept; a device or FIFO is written, not replaced. */
+	of = outfile__open(pf->path);
+	if (!of)
+		return -errno;
+	f = outfile__stream(of);
 	/* Sorted by name, so that the file itself is deterministic. */
 	sorted = xmemdup(pf->e, pf->n * sizeof(*pf->e));
 	qsort(sorted, pf->n, sizeof(*sorted), cmp_entry);
@@ -534,19 +519,8 @@ int fg_palfile__save(struct fg_palfile *pf)
 		fprintf(f, "->rgb(%u,%u,%u)\n", sorted[i].rgb.r, sorted[i].rgb.g, sorted[i].rgb.b);
 	}
 	free(sorted);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, pf->path))
-		err = -errno;
-out:
-	if (err) {
-		pr_err("palette file %s: write failed: %s", pf->path, strerror(-err));
-		unlink(tmp);
-	} else {
-		pf->dirty = false;
-	}
-	free(tmp);
-	return err;
+	if (outfile__commit(of))
+		return -EIO;
+	pf->dirty = false;
+	return 0;
 }
