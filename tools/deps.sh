@@ -40,13 +40,14 @@ fi
 # reads our pprof output); Chromium and Node (the SVG's script runs in a real
 # browser; the speedscope and .cpuprofile outputs are checked against those
 # projects' own schemas); groff, bash and zsh (the man page renders cleanly,
-# the completions complete).
+# the completions complete); valgrind (`make valgrind`).
 test_pkgs=(
 	libcriterion-dev
 	libxml2-utils
 	golang-go
 	chromium
 	groff-base bash-completion zsh
+	valgrind
 )
 # The image ships Node 20 with its own npm (nodesource), which conflicts with
 # Debian's npm package: only a machine without node gets Debian's pair.
