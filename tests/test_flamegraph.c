@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "flamegraph.h"
 #include "helpers/helpers.h"
@@ -938,26 +937,15 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-Test(flamegraph, big_profile_compact_and_fast)
+/* Size, not speed: rendering speed is measured by `make bench`, never by a timed test. */
+Test(flamegraph, big_profile_renders_compact)
 {
 	struct profile *p = profile__new();
 	uint32_t names[3000], frames[64];
-	double t0, limit = 2.0;
 	size_t unique = 0, len;
 	char *svg, name[96];
 	int i, err;
 
-#if defined(__SANITIZE_ADDRESS__)
-	limit *= 6;
-#endif
 	for (i = 0; i < 3000; i++) {
 		int n = snprintf(name, sizeof(name), "ns%d::Module%d::function_number_%d", i % 17,
 				 i % 97, i);
@@ -979,13 +967,10 @@ Test(flamegraph, big_profile_compact_and_fast)
 			unique++;
 		profile__add_weight(p, node, PROFILE_COL_MAIN, 1 + next_rand() % 20);
 	}
-	t0 = now();
 	svg = render(p, NULL, &err, &len);
-	t0 = now() - t0;
 	cr_assert_eq(err, 0);
-	cr_log_info("200k stacks, %u nodes: %zu bytes in %.3f s", profile__nnodes(p), len, t0);
+	cr_log_info("200k stacks, %u nodes: %zu bytes", profile__nnodes(p), len);
 	cr_assert_leq(len, 5 * 1024 * 1024, "SVG is %zu bytes", len);
-	cr_assert_lt(t0, limit, "rendering took %.2f s", t0);
 	cr_assert_eq(xmllint(svg, NULL, NULL), 0);
 	free(svg);
 	profile__free(p);
