@@ -72,8 +72,13 @@ Test(output, fifo_is_written_not_replaced)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		int st;
+
 		r = render_to(fifo);
-		_exit(r.status);
+		st = r.status;
+		th_result_free(&r);
+		free(fifo);
+		_exit(st);
 	}
 	fd = open(fifo, O_RDONLY);
 	cr_assert_geq(fd, 0);
