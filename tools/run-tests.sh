@@ -15,7 +15,7 @@ rc=$?
 
 # Criterion's TAP: "ok - suite::name  (0.01s)", "not ok - suite::name ...",
 # "ok - suite::name  # SKIP reason"; a line may run on without its newline.
-tap=$(sed 's/\(ok - \)/\n\1/g' "$report")
+tap=$(sed -E 's/((not )?ok - )/\n\1/g' "$report")
 # Tests left out by --filter are reported as skipped "test was skipped".
 skip_re='^ok - [^ ]+ +# SKIP'
 filtered_re='^ok - [^ ]+ +# SKIP test was skipped'
