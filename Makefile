@@ -9,7 +9,8 @@
 #   make demo       record the bundled demo workload into flamegraph.svg
 #   make bench      benchmarks against the peer tools (not a test);
 #                   BENCH_ONLY=render|record|offcpu|dwarf runs one of its parts
-#   make install PREFIX=/usr/local
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
+#   make install PREFIX=/usr/local   (and uninstall; see install: below)
 #   knobs: V=1 SANITIZE=1 BLESS=1 (with make test/check)
 
 .DELETE_ON_ERROR:
@@ -207,7 +208,7 @@ FEATURES := $(call feature_word,LIBDW,libdw) $(call feature_word,LIBUNWIND,libun
 	$(call feature_word,ZLIB,gzip) $(call feature_word,LIBIBERTY,demangle)
 $(BUILD)/src/cli/options.o: ALL_CFLAGS += -DRESQ_FEATURES='"$(FEATURES)"'
 
-.PHONY: all test check test-run deps demo bench install clean format fuzz fuzz-build
+.PHONY: all test check test-run deps demo bench install clean format fuzz fuzz-build valgrind
 all: $(PROG)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP)
@@ -344,8 +345,45 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
 	@tools/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
-install: $(PROG)
-	install -D -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/resq-flame
+# make install / make uninstall (PREFIX, DESTDIR; BINDIR, MANDIR, BASHCOMPDIR,
+# ZSHCOMPDIR, DEBUGDIR): tools/install.sh, which the install tests run too,
+# installs the program, the man page resq-flame(1) and the bash and zsh
+# completions. The program is stripped with $(STRIP); STRIP= (empty) installs
+# it with its debug info, and SPLIT_DEBUG=1 keeps the debug info in
+# $(PREFIX)/lib/debug$(PREFIX)/bin/resq-flame.debug (objcopy --only-keep-debug),
+# linked from the stripped program by --add-gnu-debuglink, where gdb finds it.
+# The man page and the completions are generated from the --help texts of the
+# program just built (tools/gen-man.sh, tools/gen-completion.sh, both reading
+# tools/help-records.sh), so they cannot drift from it.
+STRIP ?= strip
+OBJCOPY ?= objcopy
+SPLIT_DEBUG ?= 0
+MAN_PAGE := $(BUILD)/resq-flame.1
+COMPLETIONS := $(BUILD)/completion/resq-flame $(BUILD)/completion/_resq-flame
+INSTALL_ENV := DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' STRIP='$(STRIP)' OBJCOPY='$(OBJCOPY)' \
+	SPLIT_DEBUG='$(SPLIT_DEBUG)'
+
+$(MAN_PAGE): $(PROG) tools/gen-man.sh tools/help-records.sh
+	$(call msg,GEN,$@)tools/gen-man.sh $(PROG) > $@
+$(BUILD)/completion/resq-flame: $(PROG) tools/gen-completion.sh tools/help-records.sh
+	@mkdir -p $(dir $@)
+	$(call msg,GEN,$@)tools/gen-completion.sh $(PROG) bash > $@
+$(BUILD)/completion/_resq-flame: $(PROG) tools/gen-completion.sh tools/help-records.sh
+	@mkdir -p $(dir $@)
+	$(call msg,GEN,$@)tools/gen-completion.sh $(PROG) zsh > $@
+all test-run: $(MAN_PAGE) $(COMPLETIONS)
+
+# The tests that need no privileges, under valgrind's memcheck (not part of
+# `make test`: it takes several minutes).
+valgrind: $(PROG) $(RUNNER) $(WORKLOADS)
+	@tools/valgrind.sh $(RUNNER) $(abspath $(PROG))
+
+.PHONY: uninstall
+install: $(PROG) $(MAN_PAGE) $(COMPLETIONS)
+	$(Q)$(INSTALL_ENV) tools/install.sh install $(BUILD)
+
+uninstall:
+	$(Q)$(INSTALL_ENV) tools/install.sh uninstall $(BUILD)
 
 format:
 	@tools/format.sh

@@ -23,7 +23,16 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: resq-flame [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	/* tools/gen-man.sh makes the man page's NAME line from the first sentence. */
+	fprintf(f, "usage: resq-flame [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+		   "\n"
+		   "A Linux profiler that draws flame graphs. It samples on-CPU stacks with\n"
+		   "perf_event_open (record) and off-CPU time with eBPF (offcpu), reads the\n"
+		   "profiles of perf script, FlameGraph tools, pprof, V8, speedscope and\n"
+		   "bpftrace (render) and compares two profiles (diff); it writes interactive\n"
+		   "SVG flame graphs or any of these formats.\n"
+		   "\n"
+		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Usage: tools/gen-man.sh BINARY > resq-flame.1
+#
+# Writes the man page resq-flame(1) from the --help texts of BINARY (read
+# through tools/help-records.sh), so that the page says exactly what
+# `--help` says: the top level's first sentence is NAME, the usage lines
+# SYNOPSIS, its paragraphs DESCRIPTION, its global options OPTIONS and its
+# exit codes EXIT STATUS; each command gets a COMMANDS subsection with its
+# paragraphs and its options as .TP entries, its "environment:" paragraph
+# goes to ENVIRONMENT and its examples to EXAMPLES. Only FILES and SEE ALSO
+# are written here. The Makefile builds $(BUILD)/resq-flame.1 this way from
+# the program it just linked. SOURCE_DATE_EPOCH, when set, dates the page.
+set -euo pipefail
+
+bin=${1:?usage: tools/gen-man.sh BINARY}
+here=$(dirname "$0")
+version=$("$bin" --version </dev/null | awk '{ print $2; exit }')
+date=
+if [[ -n ${SOURCE_DATE_EPOCH:-} ]]; then
+	date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+fi
+records=$("$here/help-records.sh" "$bin")
+
+awk -F '\t' -v version="$version" -v date="$date" '
+# Roff-escapes @s: backslashes, quotes and backquotes (so that examples
+# copy and paste), and "-" as "\-" in code (@code), in words that start
+# with "-" (options, "-" for stdin) and in the program name; other hyphens,
+# and a dash between spaces, stay hyphens.
+function esc(s, code,   out, i, n, c, prev, optword) {
+	out = ""
+	n = length(s)
+	prev = " "
+	optword = 0
+	for (i = 1; i <= n; i++) {
+		c = substr(s, i, 1)
+		if (c == " ")
+			optword = 0
+		if (c == "-" && !optword && index(" ([|=`\047\"", prev) && substr(s, i + 1, 1) != " ")
+			optword = 1
+		if (c == "\\")
+			out = out "\\e"
+		else if (c == "-" && (code || optword || substr(s, i - 4, 10) == "resq-flame"))
+			out = out "\\-"
+		else if (c == "\047")
+			out = out "\\(aq"
+		else if (c == "`")
+			out = out "\\(ga"
+		else
+			out = out c
+		prev = c
+	}
+	return out
+}
+# A text line must not start with a control character.
+function line(s) {
+	if (s ~ /^[.\047]/)
+		s = "\\&" s
+	return s "\n"
+}
+# Code with markup: options and literal words bold, METAVARS italic,
+# punctuation and text in parentheses roman; spaces inside brackets do not
+# break ("[-p PID]" stays on one line).
+function code(s,   out, t, c, depth, paren) {
+	out = ""
+	depth = paren = 0
+	while (s != "") {
+		c = substr(s, 1, 1)
+		if (paren || c == "(") {
+			paren += (c == "(") - (c == ")")
+			RLENGTH = 1
+			t = (c == " " && depth > 0) ? "\\ " : esc(c, 1)
+		} else if (match(s, /^--?[A-Za-z0-9][A-Za-z0-9-]*/) || match(s, /^--/) ||
+			   match(s, /^[a-z][a-z0-9_-]*/)) {
+			t = "\\fB" esc(substr(s, 1, RLENGTH), 1) "\\fR"
+		} else if (match(s, /^[A-Z][A-Z0-9_]*/)) {
+			t = "\\fI" esc(substr(s, 1, RLENGTH), 1) "\\fR"
+		} else {
+			RLENGTH = 1
+			depth += (c == "[") - (c == "]")
+			t = (c == " " && depth > 0) ? "\\ " : esc(c, 1)
+		}
+		out = out t
+		s = substr(s, RLENGTH + 1)
+	}
+	return out
+}
+function cap(s) {
+	return toupper(substr(s, 1, 1)) substr(s, 2)
+}
+function add(section, text) {
+	if (!(section in body))
+		order[++nsections] = section
+	body[section] = body[section] text
+}
+BEGIN {
+	SEC_OPTIONS = "OPTIONS"
+}
+inexamples && $1 != "example" {
+	add("EXAMPLES", ".EE\n")
+	inexamples = 0
+}
+$1 == "help" {
+	cmd = $2
+	if (cmd != "")
+		add("COMMANDS", ".SS " cmd "\n")
+	next
+}
+$1 == "usage" {
+	synopsis = synopsis ".PP\n" line(code($2))
+	next
+}
+$1 == "para" && $2 == "" && cmd == "" {
+	if (name == "") {
+		name = $3
+		sub(/\. .*/, "", name)
+		name = tolower(substr(name, 1, 1)) substr(name, 2)
+	}
+	add("DESCRIPTION", ".PP\n" line(esc($3)))
+	next
+}
+$1 == "para" && $2 == "exit codes" {
+	n = split($3, codes, /, /)
+	for (i = 1; i <= n; i++) {
+		if (match(codes[i], /^[0-9]+ /))
+			add("EXIT STATUS", ".TP\n" line("\\fB" substr(codes[i], 1, RLENGTH - 1) "\\fR") \
+			    line(esc(cap(substr(codes[i], RLENGTH + 1)))))
+		else
+			add("EXIT STATUS", ".PP\n" line(esc($3)))
+	}
+	next
+}
+$1 == "para" && $2 == "environment" {
+	var = $3
+	sub(/[= ].*/, "", var)
+	add("ENVIRONMENT", ".TP\n" line("\\fB" esc(var) "\\fR") line(esc($3)))
+	next
+}
+$1 == "para" {
+	text = $2 == "" ? esc($3) : "\\fB" esc(cap($2)) ":\\fR " esc($3)
+	add(cmd == "" ? "DESCRIPTION" : "COMMANDS", ".PP\n" line(text))
+	next
+}
+$1 == "group" && $2 == "examples" {
+	if (cmd != "")
+		add("EXAMPLES", ".SS " cmd "\n")
+	add("EXAMPLES", ".PP\n.EX\n")
+	inexamples = 1
+	next
+}
+$1 == "group" && $2 == "commands" && cmd == "" {
+	next
+}
+$1 == "group" {
+	where = cmd != "" ? "COMMANDS" : $2 ~ /options/ ? SEC_OPTIONS : "DESCRIPTION"
+	add(where, ".PP\n" line("\\fB" esc(cap($2)) ":\\fR"))
+	next
+}
+$1 == "item" && $2 == "commands" && cmd == "" {
+	next
+}
+$1 == "item" {
+	add(where, ".TP\n" line(code($3)) ($4 == "" ? "" : line(esc($4))))
+	next
+}
+$1 == "example" {
+	add("EXAMPLES", line(esc($2, 1)))
+	next
+}
+END {
+	if (inexamples)
+		add("EXAMPLES", ".EE\n")
+	printf ".\\\" Generated by tools/gen-man.sh from the --help texts of resq-flame %s; do not edit.\n", version
+	printf ".TH RESQ\\-FLAME 1 \"%s\" \"resq\\-flame %s\" \"User Commands\"\n", date, version
+	print ".nh"
+	print ".ad l"
+	print ".SH NAME"
+	printf "resq\\-flame \\- %s\n", esc(name)
+	print ".SH SYNOPSIS"
+	printf "%s", synopsis
+	print ".SH DESCRIPTION"
+	printf "%s", body["DESCRIPTION"]
+	print ".PP"
+	print "This page is made from the program\\(aqs own help:"
+	print "\\fBresq\\-flame\\fR \\fB\\-\\-help\\fR prints the top of it,"
+	print "\\fBresq\\-flame\\fR \\fICOMMAND\\fR \\fB\\-\\-help\\fR the part about \\fICOMMAND\\fR."
+	n = split(SEC_OPTIONS ",COMMANDS,EXIT STATUS,ENVIRONMENT", sections, ",")
+	for (i = 1; i <= n; i++) {
+		if (sections[i] in body)
+			printf ".SH %s\n%s", (sections[i] ~ / / ? "\"" sections[i] "\"" : sections[i]), body[sections[i]]
+	}
+	print ".SH FILES"
+	print ".TP"
+	print ".I flamegraph.svg"
+	print "The default output file (\\fB\\-o\\fR), in the current directory."
+	print ".TP"
+	print ".I palette.map"
+	print "The palette file of \\fBrender\\ \\-\\-cp\\fR."
+	print ".TP"
+	print ".I /tmp/perf\\-PID.map"
+	print "Symbol maps of JIT compilers (Node \\fB\\-\\-perf\\-basic\\-prof\\fR, Python \\fB\\-X\\ perf\\fR),"
+	print "used by \\fBrecord\\fR and \\fBoffcpu\\fR when the file belongs to root or to the process\\(aqs user."
+	print ".TP"
+	print ".I /sys/kernel/btf/vmlinux"
+	print "The kernel\\(aqs BTF type information, needed by \\fBoffcpu\\fR and \\fBrecord\\ \\-\\-wall\\fR."
+	print ".TP"
+	print ".I /proc/sys/kernel/perf_event_paranoid"
+	print "Who may use \\fBrecord\\fR without root: 1 or lower for processes, 0 or lower for \\fB\\-a\\fR."
+	if ("EXAMPLES" in body)
+		printf ".SH EXAMPLES\n%s", body["EXAMPLES"]
+	print ".SH SEE ALSO"
+	print ".BR perf (1),"
+	print ".BR perf\\-record (1),"
+	print ".BR perf\\-script (1),"
+	print ".BR bpftrace (8)"
+}' <<<"$records"
