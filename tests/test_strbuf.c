@@ -4,6 +4,7 @@
  * weights.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,4 +104,73 @@ Test(hashmap, hash_bytes_depends_on_every_byte)
 		cr_assert_neq(hash_bytes(a, sizeof(a)), hash_bytes(b, sizeof(b)), "byte %zu", i);
 	}
 	cr_assert_neq(hash_bytes(a, 7), hash_bytes(a, 8));
+}
+
+/* Content keys: indices into an array of words, hashed and compared by the words. */
+struct words {
+	char w[64][8];
+	size_t n;
+	size_t hashes; /* calls of word_hash */
+};
+
+static uint64_t word_hash(uint64_t key, void *ctx)
+{
+	struct words *ws = ctx;
+
+	ws->hashes++;
+	/* Deliberately weak: every word collides with 15 others. */
+	return ws->w[key][0] & 3;
+}
+
+static bool word_equal(uint64_t a, uint64_t b, void *ctx)
+{
+	struct words *ws = ctx;
+
+	return !strcmp(ws->w[a], ws->w[b]);
+}
+
+Test(hashmap, content_keys_find_equal_content_through_collisions)
+{
+	static struct words ws;
+	struct hashmap *h = hashmap__new_keyed(word_hash, word_equal, &ws);
+	uint64_t k, v;
+	size_t i, hashes;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(ws.w[ws.n], sizeof(ws.w[0]), "w%zu", i);
+		cr_assert(hashmap__add(h, ws.n, ws.n * 10, NULL, NULL), "w%zu is new", i);
+		ws.n++;
+	}
+	cr_assert_eq(hashmap__count(h), 40);
+	/* A candidate at the end of the array stands for its content. */
+	snprintf(ws.w[ws.n], sizeof(ws.w[0]), "w17");
+	hashes = ws.hashes;
+	cr_assert_not(hashmap__add(h, ws.n, 999, &k, &v));
+	cr_assert_eq(ws.hashes, hashes + 1, "one hash per add, none when probing or growing");
+	cr_assert_eq(k, 17);
+	cr_assert_eq(v, 170);
+	cr_assert(hashmap__get(h, ws.n, &v));
+	cr_assert_eq(v, 170);
+	hashmap__put(h, ws.n, 1);
+	cr_assert(hashmap__get(h, 17, &v));
+	cr_assert_eq(v, 1, "put replaced the value of the equal key");
+	cr_assert_eq(hashmap__count(h), 40);
+	snprintf(ws.w[ws.n], sizeof(ws.w[0]), "w40");
+	cr_assert_not(hashmap__get(h, ws.n, NULL));
+	hashmap__free(h);
+}
+
+Test(hashmap, string_keys)
+{
+	struct hashmap *h = hashmap__new_keyed(hashmap_str_hash, hashmap_str_equal, NULL);
+	char probe[16];
+	uint64_t k;
+
+	cr_assert(hashmap__add(h, (uintptr_t) "libc.so.6", 1, NULL, NULL));
+	cr_assert(hashmap__add(h, (uintptr_t) "ld.so", 2, NULL, NULL));
+	strcpy(probe, "libc.so.6");
+	cr_assert_not(hashmap__add(h, (uintptr_t)probe, 3, &k, NULL));
+	cr_assert_str_eq((const char *)(uintptr_t)k, "libc.so.6");
+	cr_assert_neq((const char *)(uintptr_t)k, probe, "the stored key is the first one");
+	hashmap__free(h);
 }
