@@ -18,7 +18,9 @@
  *
  * Every string handed out stays valid until symtab__free(): names come from
  * the modules (kept open), from perf maps and kallsyms tables (kept when
- * re-read), or from an intern table here.
+ * re-read), or from a set of strings here. The keyed tables (strings,
+ * mapping identities, modules by build-id, results) are content-keyed
+ * hashmaps whose keys are indices into the arrays that hold the content.
  */
 #include "symtab.h"
 
@@ -47,7 +49,6 @@ struct map_key {
 	uint32_t maj, min;
 	uint64_t ino;
 	const char *path; /* the mapping's path, as seen */
-	uint32_t next;	  /* next key with the same hash, + 1 */
 	uint32_t module;
 };
 
@@ -55,7 +56,6 @@ struct map_key {
 struct module {
 	uint8_t build_id[BUILD_ID_MAX];
 	uint8_t build_id_size;
-	uint32_t next_bid;    /* next module with the same build-id hash, + 1 */
 	const char *path;     /* without " (deleted)": the frames' module */
 	const char *fallback; /* "[basename]" */
 	struct elfmod *em;    /* NULL: no ELF could be opened */
@@ -64,7 +64,6 @@ struct module {
 struct result {
 	uint64_t vaddr;
 	uint32_t module;
-	uint32_t next;	/* next result with the same hash, + 1 */
 	uint32_t first; /* index in frames */
 	uint8_t n;
 	bool unresolved;
@@ -75,27 +74,25 @@ struct dyn_ksym {
 	const char *name, *module; /* interned */
 };
 
-struct interned {
-	char *s;
-	size_t len;
-	uint32_t next;
-};
-
 struct symtab {
 	struct symtab_opts opts;
 
-	struct hashmap *str_index; /* hash -> index + 1 in strs */
-	struct interned *strs;
+	struct hashmap *str_set; /* string keys (owned, in strs) */
+	char **strs;
 	size_t nstrs, strs_alloc;
 
-	struct hashmap *key_index; /* hash -> index + 1 in keys */
+	/*
+	 * Content-keyed by index; a lookup puts its candidate at the end of
+	 * the array (room kept by ALLOC_GROW) and passes that index.
+	 */
+	struct hashmap *key_index; /* mapping identity: index in keys */
 	struct map_key *keys;
 	size_t nkeys, keys_alloc;
-	struct hashmap *bid_index; /* build-id hash -> index + 1 in modules */
+	struct hashmap *bid_index; /* build-id: index in modules (those with symbols) */
 	struct module *modules;
 	size_t nmodules, modules_alloc;
 
-	struct hashmap *result_index; /* hash(module, vaddr) -> index + 1 in results */
+	struct hashmap *result_index; /* (module, vaddr): index in results */
 	struct result *results;
 	size_t nresults, results_alloc;
 	struct sym_info *frames;
@@ -113,28 +110,22 @@ struct symtab {
 	struct symtab_stats stats;
 };
 
+/* The kept copy of @len bytes of @s. */
 static const char *intern(struct symtab *st, const char *s, size_t len)
 {
-	uint64_t h = hash_bytes(s, len), v;
-	struct interned *e;
+	char *copy = s[len] ? xstrndup(s, len) : NULL;
+	uint64_t found;
 
-	if (hashmap__get(st->str_index, h, &v)) {
-		for (e = &st->strs[v - 1];; e = &st->strs[e->next - 1]) {
-			if (e->len == len && !memcmp(e->s, s, len))
-				return e->s;
-			if (!e->next)
-				break;
-		}
-	} else {
-		v = 0;
+	if (!hashmap__get(st->str_set, (uintptr_t)(copy ? copy : s), &found)) {
+		if (!copy)
+			copy = xstrndup(s, len);
+		ALLOC_GROW(st->strs, st->nstrs + 1, st->strs_alloc);
+		st->strs[st->nstrs++] = copy;
+		hashmap__put(st->str_set, (uintptr_t)copy, (uintptr_t)copy);
+		return copy;
 	}
-	ALLOC_GROW(st->strs, st->nstrs + 1, st->strs_alloc);
-	e = &st->strs[st->nstrs++];
-	e->s = xstrndup(s, len);
-	e->len = len;
-	e->next = (uint32_t)v;
-	hashmap__put(st->str_index, h, st->nstrs);
-	return e->s;
+	free(copy);
+	return (const char *)(uintptr_t)found;
 }
 
 static const char *intern_fmt(struct symtab *st, const char *pre, const char *s, size_t len,
@@ -171,41 +162,77 @@ static bool is_file(const struct mapping *m)
 	return m->path && m->path[0] == '/' && m->path[1] != '/';
 }
 
-static uint64_t key_hash(const struct mapping *m)
+/* A mapping identity: the vdso, a build-id, else path, device and inode. */
+static uint64_t key_hash(uint64_t key, void *ctx)
 {
-	if (is_vdso(m))
+	const struct map_key *k = &((struct symtab *)ctx)->keys[key];
+
+	if (k->vdso)
 		return hash_u64(1);
-	if (m->build_id_size)
-		return hash_bytes(m->build_id, m->build_id_size);
-	return hash_bytes(m->path, strlen(m->path)) ^
-	       hash_u64(m->ino ^ ((uint64_t)m->maj << 44) ^ ((uint64_t)m->min << 24));
+	if (k->build_id_size)
+		return hash_bytes(k->build_id, k->build_id_size);
+	return hash_bytes(k->path, strlen(k->path)) ^
+	       hash_u64(k->ino ^ ((uint64_t)k->maj << 44) ^ ((uint64_t)k->min << 24));
 }
 
-static bool key_match(const struct map_key *k, const struct mapping *m)
+static bool key_equal(uint64_t a, uint64_t b, void *ctx)
 {
-	if (is_vdso(m) || k->vdso)
-		return is_vdso(m) && k->vdso;
-	if (m->build_id_size)
-		return k->build_id_size == m->build_id_size &&
-		       !memcmp(k->build_id, m->build_id, m->build_id_size);
-	return !k->build_id_size && k->ino == m->ino && k->maj == m->maj && k->min == m->min &&
-	       !strcmp(k->path, m->path);
+	const struct map_key *x = &((struct symtab *)ctx)->keys[a];
+	const struct map_key *y = &((struct symtab *)ctx)->keys[b];
+
+	if (x->vdso || y->vdso)
+		return x->vdso && y->vdso;
+	if (x->build_id_size || y->build_id_size)
+		return x->build_id_size == y->build_id_size &&
+		       !memcmp(x->build_id, y->build_id, x->build_id_size);
+	return x->ino == y->ino && x->maj == y->maj && x->min == y->min &&
+	       !strcmp(x->path, y->path);
+}
+
+static uint64_t bid_hash(uint64_t key, void *ctx)
+{
+	const struct module *mod = &((struct symtab *)ctx)->modules[key];
+
+	return hash_bytes(mod->build_id, mod->build_id_size);
+}
+
+static bool bid_equal(uint64_t a, uint64_t b, void *ctx)
+{
+	const struct module *x = &((struct symtab *)ctx)->modules[a];
+	const struct module *y = &((struct symtab *)ctx)->modules[b];
+
+	return x->build_id_size == y->build_id_size &&
+	       !memcmp(x->build_id, y->build_id, x->build_id_size);
+}
+
+static uint64_t result_hash(uint64_t key, void *ctx)
+{
+	const struct result *r = &((struct symtab *)ctx)->results[key];
+
+	return hash_u64(r->vaddr ^ hash_u64((uint64_t)r->module + 1));
+}
+
+static bool result_equal(uint64_t a, uint64_t b, void *ctx)
+{
+	const struct result *x = &((struct symtab *)ctx)->results[a];
+	const struct result *y = &((struct symtab *)ctx)->results[b];
+
+	return x->vaddr == y->vaddr && x->module == y->module;
 }
 
 /* The module holding build-id @bid, or -1. */
-static int64_t module_by_build_id(const struct symtab *st, const uint8_t *bid, size_t size)
+static int64_t module_by_build_id(struct symtab *st, const uint8_t *bid, size_t size)
 {
-	const struct module *mod;
+	struct module *cand;
 	uint64_t v;
 
-	if (!size || !hashmap__get(st->bid_index, hash_bytes(bid, size), &v))
+	if (!size || size > BUILD_ID_MAX)
 		return -1;
-	for (mod = &st->modules[v - 1];; mod = &st->modules[mod->next_bid - 1]) {
-		if (mod->build_id_size == size && !memcmp(mod->build_id, bid, size))
-			return mod - st->modules;
-		if (!mod->next_bid)
-			return -1;
-	}
+	ALLOC_GROW(st->modules, st->nmodules + 1, st->modules_alloc);
+	cand = &st->modules[st->nmodules];
+	memcpy(cand->build_id, bid, size);
+	cand->build_id_size = (uint8_t)size;
+	return hashmap__get(st->bid_index, st->nmodules, &v) ? (int64_t)v : -1;
 }
 
 static uint32_t add_module(struct symtab *st, const char *path, size_t len, struct elfmod *em,
@@ -213,7 +240,6 @@ static uint32_t add_module(struct symtab *st, const char *path, size_t len, stru
 {
 	struct module *mod;
 	const char *base;
-	uint64_t h, v;
 
 	ALLOC_GROW(st->modules, st->nmodules + 1, st->modules_alloc);
 	mod = &st->modules[st->nmodules++];
@@ -231,9 +257,7 @@ static uint32_t add_module(struct symtab *st, const char *path, size_t len, stru
 	if (em && bid_size && bid_size <= BUILD_ID_MAX) {
 		memcpy(mod->build_id, bid, bid_size);
 		mod->build_id_size = (uint8_t)bid_size;
-		h = hash_bytes(bid, bid_size);
-		mod->next_bid = hashmap__get(st->bid_index, h, &v) ? (uint32_t)v : 0;
-		hashmap__put(st->bid_index, h, st->nmodules);
+		hashmap__add(st->bid_index, st->nmodules - 1, st->nmodules - 1, NULL, NULL);
 	}
 	return st->nmodules - 1;
 }
@@ -276,27 +300,17 @@ static struct elfmod *open_file(struct symtab *st, pid_t pid, const struct mappi
 /* The module of file-backed or vdso mapping @m, opened on first sight. */
 static uint32_t module_get(struct symtab *st, pid_t pid, const struct mapping *m)
 {
-	uint64_t h = key_hash(m), v;
 	const uint8_t *bid = m->build_id;
 	size_t len, bid_size = m->build_id_size;
 	struct elfmod *em = NULL;
 	struct map_key *k;
 	int64_t found;
+	uint64_t v;
 	char *path;
 	int fd;
 
-	if (hashmap__get(st->key_index, h, &v)) {
-		for (k = &st->keys[v - 1];; k = &st->keys[k->next - 1]) {
-			if (key_match(k, m))
-				return k->module;
-			if (!k->next)
-				break;
-		}
-	} else {
-		v = 0;
-	}
 	ALLOC_GROW(st->keys, st->nkeys + 1, st->keys_alloc);
-	k = &st->keys[st->nkeys++];
+	k = &st->keys[st->nkeys];
 	memset(k, 0, sizeof(*k));
 	k->vdso = is_vdso(m);
 	if (!k->vdso && bid_size) {
@@ -306,9 +320,11 @@ static uint32_t module_get(struct symtab *st, pid_t pid, const struct mapping *m
 	k->maj = m->maj;
 	k->min = m->min;
 	k->ino = m->ino;
+	k->path = m->path; /* the candidate's; kept ones point to an interned copy */
+	if (!hashmap__add(st->key_index, st->nkeys, st->nkeys, NULL, &v))
+		return st->keys[v].module;
 	k->path = intern(st, m->path, strlen(m->path));
-	k->next = (uint32_t)v;
-	hashmap__put(st->key_index, h, st->nkeys);
+	st->nkeys++;
 
 	if (k->vdso) {
 		fd = vdso__memfd();
@@ -362,11 +378,6 @@ static int unresolved(struct symtab *st, const struct mapping *m, const struct m
 	return 1;
 }
 
-static uint64_t result_hash(uint32_t module, uint64_t vaddr)
-{
-	return hash_u64(vaddr ^ hash_u64((uint64_t)module + 1));
-}
-
 static int copy_result(struct symtab *st, const struct result *r, struct sym_info *out)
 {
 	memcpy(out, &st->frames[r->first], r->n * sizeof(*out));
@@ -377,29 +388,21 @@ static int copy_result(struct symtab *st, const struct result *r, struct sym_inf
 
 static int resolve_cached(struct symtab *st, uint32_t mi, uint64_t vaddr, struct sym_info *out)
 {
-	uint64_t h = result_hash(mi, vaddr), v;
 	struct module *mod = &st->modules[mi];
 	struct sym_info tmp[SYMTAB_MAX_INLINE];
 	struct result *r;
+	uint64_t v;
 	int n, i;
 
-	if (hashmap__get(st->result_index, h, &v)) {
-		for (r = &st->results[v - 1];; r = &st->results[r->next - 1]) {
-			if (r->vaddr == vaddr && r->module == mi) {
-				st->stats.cache_hits++;
-				return copy_result(st, r, out);
-			}
-			if (!r->next)
-				break;
-		}
-	} else {
-		v = 0;
-	}
-
-	n = elfmod__resolve(mod->em, vaddr, !st->opts.no_inline, tmp, SYMTAB_MAX_INLINE);
 	ALLOC_GROW(st->results, st->nresults + 1, st->results_alloc);
-	r = &st->results[st->nresults++];
-	*r = (struct result){.vaddr = vaddr, .module = mi, .next = (uint32_t)v};
+	r = &st->results[st->nresults];
+	*r = (struct result){.vaddr = vaddr, .module = mi};
+	if (!hashmap__add(st->result_index, st->nresults, st->nresults, NULL, &v)) {
+		st->stats.cache_hits++;
+		return copy_result(st, &st->results[v], out);
+	}
+	st->nresults++;
+	n = elfmod__resolve(mod->em, vaddr, !st->opts.no_inline, tmp, SYMTAB_MAX_INLINE);
 	if (n <= 0) {
 		tmp[0] = (struct sym_info){.name = mod->fallback, .kind = FRAME_KIND_NATIVE};
 		r->unresolved = true;
@@ -412,7 +415,6 @@ static int resolve_cached(struct symtab *st, uint32_t mi, uint64_t vaddr, struct
 	r->first = (uint32_t)st->nframes;
 	r->n = (uint8_t)n;
 	st->nframes += n;
-	hashmap__put(st->result_index, h, st->nresults);
 	return copy_result(st, r, out);
 }
 
@@ -422,10 +424,10 @@ struct symtab *symtab__new(const struct symtab_opts *o)
 
 	if (o)
 		st->opts = *o;
-	st->str_index = hashmap__new();
-	st->key_index = hashmap__new();
-	st->bid_index = hashmap__new();
-	st->result_index = hashmap__new();
+	st->str_set = hashmap__new_keyed(hashmap_str_hash, hashmap_str_equal, NULL);
+	st->key_index = hashmap__new_keyed(key_hash, key_equal, st);
+	st->bid_index = hashmap__new_keyed(bid_hash, bid_equal, st);
+	st->result_index = hashmap__new_keyed(result_hash, result_equal, st);
 	st->perfmaps = perfmaps__new();
 	return st;
 }
@@ -441,7 +443,7 @@ void symtab__free(struct symtab *st)
 	free(st->modules);
 	free(st->keys);
 	for (i = 0; i < st->nstrs; i++)
-		free(st->strs[i].s);
+		free(st->strs[i]);
 	free(st->strs);
 	free(st->results);
 	free(st->frames);
@@ -451,7 +453,7 @@ void symtab__free(struct symtab *st)
 		ksyms__free(st->old_ksyms[i]);
 	free(st->old_ksyms);
 	perfmaps__free(st->perfmaps);
-	hashmap__free(st->str_index);
+	hashmap__free(st->str_set);
 	hashmap__free(st->key_index);
 	hashmap__free(st->bid_index);
 	hashmap__free(st->result_index);

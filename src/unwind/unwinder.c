@@ -54,7 +54,7 @@ struct unwinder {
 	struct hashmap *procs; /* pid -> struct uw_proc * (0: freed) */
 	struct uw_proc **proc;
 	size_t nprocs, procs_alloc;
-	struct hashmap *elf_index; /* key hash (probed on collision) -> index + 1 */
+	struct hashmap *elf_index; /* key string (uw_elf.key) -> index in elfs */
 	struct uw_elf **elfs;
 	size_t nelfs, elfs_alloc;
 	uint64_t since_sweep;
@@ -345,7 +345,7 @@ static struct uw_elf *elf_get(struct unwinder *uw, pid_t pid, const struct mappi
 	char key[2 * BUILD_ID_MAX + 8];
 	const char *k = key;
 	struct uw_elf *e;
-	uint64_t h, v;
+	uint64_t v;
 	size_t i;
 	int err;
 
@@ -359,12 +359,9 @@ static struct uw_elf *elf_get(struct unwinder *uw, pid_t pid, const struct mappi
 	} else {
 		k = m->path;
 	}
-	for (h = hash_bytes(k, strlen(k));; h++) {
-		if (!hashmap__get(uw->elf_index, h, &v))
-			break;
-		e = uw->elfs[v - 1];
-		if (!strcmp(e->key, k))
-			return e->data ? e : NULL;
+	if (hashmap__get(uw->elf_index, (uintptr_t)k, &v)) {
+		e = uw->elfs[v];
+		return e->data ? e : NULL;
 	}
 
 	e = xcalloc(1, sizeof(*e));
@@ -399,8 +396,8 @@ static struct uw_elf *elf_get(struct unwinder *uw, pid_t pid, const struct mappi
 		e->fd = -1;
 	}
 	ALLOC_GROW(uw->elfs, uw->nelfs + 1, uw->elfs_alloc);
+	hashmap__put(uw->elf_index, (uintptr_t)e->key, uw->nelfs);
 	uw->elfs[uw->nelfs++] = e;
-	hashmap__put(uw->elf_index, h, uw->nelfs);
 	return e->data ? e : NULL;
 }
 
@@ -636,7 +633,7 @@ struct unwinder *unwinder__new(const struct unwinder_opts *o, const struct procm
 	uw->ops = ops;
 	uw->pm = pm;
 	uw->procs = hashmap__new();
-	uw->elf_index = hashmap__new();
+	uw->elf_index = hashmap__new_keyed(hashmap_str_hash, hashmap_str_equal, NULL);
 	return uw;
 }
 
