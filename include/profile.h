@@ -18,21 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sample.h" /* enum frame_kind */
+
 #define PROFILE_ROOT 0u
 #define PROFILE_NONE UINT32_MAX
-
-enum frame_kind {
-	FRAME_KIND_UNKNOWN = 0,
-	FRAME_KIND_NATIVE,
-	FRAME_KIND_KERNEL,
-	FRAME_KIND_JIT,
-	FRAME_KIND_JS,
-	FRAME_KIND_PYTHON,
-	FRAME_KIND_INLINE,
-	FRAME_KIND_ROOT, /* a process or file grouping frame */
-	FRAME_KIND_OFFCPU, /* the [off-cpu] leaf marking blocked time in a wall-clock profile */
-	FRAME_KIND__COUNT,
-};
 
 /* Weight columns: differential profiles also carry a "before" weight. */
 enum profile_col {

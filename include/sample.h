@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Boundary types between the capture, unwind and symbolize stages.
- * Stacks are leaf first in memory.
+ * Boundary types between the capture, unwind, symbolize and aggregate
+ * stages: a sampled stack as captured (raw_sample), as unwound
+ * (addr_stack) and as symbolized (sym_info, frame_kind). Stacks are leaf
+ * first in memory.
  */
 #ifndef RESQ_SAMPLE_H
 #define RESQ_SAMPLE_H
@@ -47,6 +49,32 @@ struct addr_stack {
 	struct frame_addr *frames;
 	uint32_t n, alloc;
 	bool truncated; /* the unwinder stopped before the stack's root */
+};
+
+/* What a symbolized frame is: it picks the frame's colour in the kind palette. */
+enum frame_kind {
+	FRAME_KIND_UNKNOWN = 0,
+	FRAME_KIND_NATIVE,
+	FRAME_KIND_KERNEL,
+	FRAME_KIND_JIT,
+	FRAME_KIND_JS,
+	FRAME_KIND_PYTHON,
+	FRAME_KIND_INLINE,
+	FRAME_KIND_ROOT, /* a process or file grouping frame */
+	FRAME_KIND_OFFCPU, /* the [off-cpu] leaf marking blocked time in a wall-clock profile */
+	FRAME_KIND__COUNT,
+};
+
+/*
+ * One symbolized frame; the strings are borrowed from whoever resolved it
+ * (a symtab: until symtab__free()).
+ */
+struct sym_info {
+	const char *name;   /* demangled function, or "[dso-basename]" / "[unknown]" */
+	const char *module; /* file path or "[kernel.kallsyms]"; NULL if unknown */
+	const char *file;   /* source file; NULL if unknown */
+	uint32_t line;      /* 0 if unknown */
+	enum frame_kind kind;
 };
 
 #endif

@@ -13,20 +13,11 @@
 #include <sys/types.h>
 
 #include "procmaps.h"
-#include "profile.h"
+#include "sample.h"
 
 struct symtab_opts {
 	bool no_inline;   /* one frame per address: the outermost function */
 	bool no_demangle; /* keep C++ and Rust names mangled */
-};
-
-/* One resolved frame; strings borrowed from the symtab until symtab__free(). */
-struct sym_info {
-	const char *name;   /* demangled function, or "[dso-basename]" / "[unknown]" */
-	const char *module; /* file path or "[kernel.kallsyms]"; NULL if unknown */
-	const char *file;   /* source file; NULL if unknown */
-	uint32_t line;      /* 0 if unknown */
-	enum frame_kind kind;
 };
 
 #define SYMTAB_MAX_INLINE 32
