@@ -3,6 +3,9 @@
  * The unwind stage: turns a raw_sample into an addr_stack, leaf first, each
  * frame marked as an exact instruction pointer or a return address, with
  * `truncated` set when the walk stopped before the stack's root.
+ * unwinder__unwind() is the one path from a sample to a stack (as perf's
+ * thread__resolve_callchain() is): every sample goes through it, whatever
+ * the unwinder and whatever the sample carries.
  *
  * Backends sit behind one ops table:
  *   fp         the kernel's callchain as sampled (frame pointers);
@@ -91,8 +94,12 @@ enum unwind_flags {
 /*
  * Unwinds @s into @out (emptied first; its frames array grows as needed and
  * stays the caller's). Kernel frames from the callchain come first, then
- * the user frames. Returns 0, also for a truncated stack (out->truncated
- * says so and the stats count it).
+ * the user frames: from the copied registers and stack with a DWARF
+ * backend, else (the fp backend, or a sample without user registers: a
+ * kernel thread, an off-CPU stack) from the callchain's user part. A
+ * sample with no callchain at all gives its sampled IP alone. Returns 0,
+ * also for a truncated stack (out->truncated says so, and the stats count
+ * the DWARF ones).
  *
  * Without UNWIND_F_FINAL, returns -EAGAIN (with @out filled as for a
  * truncated stack, and nothing counted) when the walk stopped at an
@@ -121,5 +128,7 @@ uint64_t unwinder__perf_regs_mask(void);
 
 /* Frees the frames of @st; the struct itself is the caller's. */
 void addr_stack__release(struct addr_stack *st);
+/* True when @a and @b hold the same frames (addresses and flags) and truncation. */
+bool addr_stack__equal(const struct addr_stack *a, const struct addr_stack *b);
 
 #endif

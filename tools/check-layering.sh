@@ -16,7 +16,7 @@ stage_of() {
 	sample.h) echo sample ;;
 	sampler.h | offcpu.h | procmaps.h) echo capture ;;
 	unwinder.h) echo unwind ;;
-	symtab.h | demangle.h) echo symbolize ;;
+	symtab.h | stackagg.h | demangle.h) echo symbolize ;;
 	profile.h) echo aggregate ;;
 	fetch.h | http.h) echo fetch ;;
 	import.h) echo import ;;

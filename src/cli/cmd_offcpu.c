@@ -213,6 +213,8 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	struct procmaps *pm = NULL;
 	struct stackagg *sa = NULL;
 	struct symtab *stab = NULL;
+	struct symtab_source src;
+	struct rec_sink sink = {0};
 	struct profile *p = NULL;
 	struct stackagg_result res;
 	char *title = NULL, *subtitle = NULL;
@@ -233,7 +235,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	if (!rc_targets__check_alive(&r.tg))
 		goto out;
 	pm = procmaps__new();
-	sa = stackagg__new();
+	sink.uw = unwinder__new(&(struct unwinder_opts){.kind = UNWINDER_FP}, pm);
 	if (r.tg.cmd && rc_targets__start_child(&r.tg, &child))
 		goto out;
 	oc = rec_offcpu_start(&(struct offcpu_opts){
@@ -259,6 +261,8 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
 	if (!stab)
 		goto out;
+	src = (struct symtab_source){.st = stab, .pm = pm};
+	sa = sink.sa = stackagg__new(&symtab_source_ops, &src);
 	rec_signals_install(old_sig);
 	signals = true;
 	t_start = rec_mono_ns();
@@ -282,13 +286,13 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 			/* The command's mappings, read while it surely lives. */
 			if (r.tg.cmd && !child_seen && !child.exited)
 				child_seen = !procmaps__snapshot(pm, child.pid, rec_mono_ns());
-			err = offcpu__drain(oc, false, pm, rec_offcpu_sample, sa);
+			err = offcpu__drain(oc, false, pm, rec_offcpu_sample, &sink);
 			if (err < 0) {
 				pr_err("reading the off-CPU maps: %s", strerror(-err));
 				break;
 			}
 			next_drain = rec_mono_ns() + (uint64_t)DRAIN_MS * 1000000;
-			stackagg__prepare(sa, pm, stab);
+			stackagg__prepare(sa);
 		}
 		if (rc_targets__finished(&r.tg, &child))
 			break;
@@ -302,7 +306,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	if (tty)
 		fputs("\r\033[K", stderr);
 	/* While a stopped command still lives, so that its mappings can be read. */
-	err = offcpu__drain(oc, true, pm, rec_offcpu_sample, sa);
+	err = offcpu__drain(oc, true, pm, rec_offcpu_sample, &sink);
 	if (err < 0)
 		pr_err("reading the off-CPU maps: %s", strerror(-err));
 	offcpu__stats(oc, &st);
@@ -330,7 +334,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 						      .pid_frames = r.so.pid_frames,
 						      .thread_frames = r.so.thread_frames,
 						      .time_weights = true},
-			stab, pm, p, &res);
+			p, &res);
 
 	title = rc_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
@@ -367,6 +371,8 @@ out:
 	profile__free(p);
 	procmaps__free(pm);
 	stackagg__free(sa);
+	unwinder__free(sink.uw);
+	addr_stack__release(&sink.stk);
 	free(r.tg.pids);
 	rc_release_titles(g, title, subtitle);
 	return ret;

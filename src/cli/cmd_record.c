@@ -159,10 +159,8 @@ struct rec {
 	bool dwarf, unwinder_set, unwinder_check;
 	uint32_t stack_size;
 	enum unwinder_kind unwinder;
-	struct unwinder *uw, *uw_check; /* the chosen one; the other with --unwinder-check */
+	struct unwinder *uw, *uw_check; /* the chosen one (fp too); the other with --unwinder-check */
 	struct addr_stack stk, stk_check;
-	uint64_t *chain; /* stk as a callchain for the aggregator */
-	size_t nchain, chain_alloc;
 	uint64_t check_samples, check_differ;
 	struct pending *pending;
 	size_t npending, pending_alloc;
@@ -172,7 +170,9 @@ struct rec {
 	struct symtab *stab;	/* BPF programs loaded during the run go in */
 
 	struct stackagg *sa;
+	struct symtab_source src;
 	struct offcpu *oc; /* --wall */
+	struct rec_sink offcpu_sink;
 	uint64_t next_drain;
 };
 
@@ -292,47 +292,6 @@ static int on_record(const struct sampler_record *sr, void *arg)
 	return 0;
 }
 
-static bool same_stack(const struct addr_stack *a, const struct addr_stack *b)
-{
-	uint32_t i;
-
-	if (a->n != b->n || a->truncated != b->truncated)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (a->frames[i].addr != b->frames[i].addr ||
-		    a->frames[i].flags != b->frames[i].flags)
-			return false;
-	return true;
-}
-
-/*
- * An unwound stack in the aggregator's callchain form: PERF_CONTEXT_*
- * markers, each context's first address exact and the others return
- * addresses, a marker again before any later exact address (a frame a
- * signal interrupted), and STACKAGG_TRUNCATED last when the unwinder
- * stopped early.
- */
-static void encode_stack(struct rec *r, const struct addr_stack *st)
-{
-	uint64_t ctx = 0;
-	uint32_t i;
-
-	r->nchain = 0;
-	ALLOC_GROW(r->chain, (size_t)st->n * 2 + 1, r->chain_alloc);
-	for (i = 0; i < st->n; i++) {
-		const struct frame_addr *f = &st->frames[i];
-		uint64_t want = f->flags & FRAME_ADDR_KERNEL ? (uint64_t)PERF_CONTEXT_KERNEL
-							     : (uint64_t)PERF_CONTEXT_USER;
-
-		if (want != ctx || !(f->flags & FRAME_ADDR_RETURN))
-			r->chain[r->nchain++] = want;
-		ctx = want;
-		r->chain[r->nchain++] = f->addr;
-	}
-	if (st->truncated)
-		r->chain[r->nchain++] = STACKAGG_TRUNCATED;
-}
-
 /* --unwinder-check: both stacks of a sample they disagree on, with -v. */
 static void log_differ(const struct rec *r, const struct raw_sample *s)
 {
@@ -359,19 +318,13 @@ static void log_differ(const struct rec *r, const struct raw_sample *s)
 /* Aggregates @s, whose final unwind is in r->stk. */
 static void add_unwound(struct rec *r, const struct raw_sample *s, uint32_t epoch)
 {
-	struct raw_sample u;
-
 	if (r->uw_check && s->abi) {
 		unwinder__unwind(r->uw_check, s, &r->stk_check, UNWIND_F_FINAL);
 		r->check_samples++;
-		if (!same_stack(&r->stk, &r->stk_check) && r->check_differ++ < 5)
+		if (!addr_stack__equal(&r->stk, &r->stk_check) && r->check_differ++ < 5)
 			log_differ(r, s);
 	}
-	encode_stack(r, &r->stk);
-	u = *s;
-	u.callchain = r->chain;
-	u.nr_callchain = (uint32_t)r->nchain;
-	stackagg__add(r->sa, &u, epoch, STACKAGG_ONCPU);
+	stackagg__add(r->sa, s, &r->stk, epoch, STACKAGG_ONCPU);
 }
 
 /* Copies what unwinding @s needs, to try again after the next drain. */
@@ -420,10 +373,6 @@ static int on_sample(const struct raw_sample *s, void *arg)
 	struct rec *r = arg;
 	uint32_t epoch = epoch_of(r, s->tid);
 
-	if (!r->uw) {
-		stackagg__add(r->sa, s, epoch, STACKAGG_ONCPU);
-		return 0;
-	}
 	/* --call-graph dwarf: the copied stack is only valid now. */
 	if (unwinder__unwind(r->uw, s, &r->stk, r->npending < PENDING_MAX ? 0 : UNWIND_F_FINAL) ==
 	    -EAGAIN) {
@@ -485,7 +434,7 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 {
 	struct unwinder_stats us;
 
-	if (!r->uw) {
+	if (!r->dwarf) {
 		/* Frame-pointer chains that stop short: suggest DWARF. */
 		if (res->user_weight > 0 && res->user_cut_weight > 0.2 * res->user_weight)
 			pr_info("%.0f%% of user stacks stop before main, _start or a thread start: "
@@ -602,7 +551,7 @@ static void wall_drain(struct rec *r, bool final)
 		return;
 	if (final)
 		offcpu__detach(r->oc);
-	err = offcpu__drain(r->oc, final, r->pm, rec_offcpu_sample, r->sa);
+	err = offcpu__drain(r->oc, final, r->pm, rec_offcpu_sample, &r->offcpu_sink);
 	if (err < 0)
 		pr_err("reading the off-CPU maps: %s", strerror(-err));
 	r->next_drain = rec_mono_ns() + DRAIN_NS;
@@ -655,9 +604,13 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	raise_fd_limit();
 	r.pm = procmaps__new();
 	r.epochs = hashmap__new();
-	r.sa = stackagg__new();
 	if (r.dwarf && !unwinders_start(&r))
 		goto out;
+	if (!r.dwarf) {
+		r.uw = unwinder__new(&(struct unwinder_opts){.kind = UNWINDER_FP}, r.pm);
+		r.unwinder = UNWINDER_FP;
+	}
+	r.offcpu_sink = (struct rec_sink){.uw = r.uw};
 
 	if (r.tg.target == SAMPLER_CHILD && rc_targets__start_child(&r.tg, &child))
 		goto out;
@@ -687,6 +640,9 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (!stab)
 		goto out;
 	r.stab = stab;
+	r.src = (struct symtab_source){.st = stab, .pm = r.pm};
+	r.sa = stackagg__new(&symtab_source_ops, &r.src);
+	r.offcpu_sink.sa = r.sa;
 	rec_signals_install(old_sig);
 	signals = true;
 	t_start = rec_mono_ns();
@@ -716,7 +672,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 		}
 		flush_pending(&r, false);
 		wall_drain(&r, false);
-		stackagg__prepare(r.sa, r.pm, stab);
+		stackagg__prepare(r.sa);
 		if (rc_targets__finished(&r.tg, &child))
 			break;
 		if (tty) {
@@ -745,7 +701,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (r.tg.target == SAMPLER_CHILD)
 		child__describe_status(child.status, status_text, sizeof(status_text));
 
-	if (!stackagg__count(r.sa)) {
+	if (!r.sa || !stackagg__count(r.sa)) {
 		pr_err("no samples collected%s; %s left untouched",
 		       r.tg.target == SAMPLER_CHILD ? " (did the command run long enough?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
@@ -763,7 +719,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 						      .thread_frames = r.so.thread_frames,
 						      .time_weights = r.wall,
 						      .offcpu_leaf = r.wall},
-			stab, r.pm, p, &res);
+			p, &res);
 	t_built = rec_mono_ns();
 
 	title = rc_targets__set_title(&r.tg, g);
@@ -815,7 +771,7 @@ out:
 	unwinder__free(r.uw_check);
 	addr_stack__release(&r.stk);
 	addr_stack__release(&r.stk_check);
-	free(r.chain);
+	addr_stack__release(&r.offcpu_sink.stk);
 	for (size_t i = 0; i < r.npending; i++)
 		free(r.pending[i].data);
 	free(r.pending);

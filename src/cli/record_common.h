@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What `record` and `offcpu` share: the clock, Ctrl-C handling, /proc
- * helpers, the launched command, and the stack aggregator that merges raw
- * samples during capture and turns them into a symbolized profile after it.
+ * helpers, the launched command, and off-CPU capture.
  */
 #ifndef RESQ_CLI_RECORD_COMMON_H
 #define RESQ_CLI_RECORD_COMMON_H
@@ -19,7 +18,9 @@
 #include "profile.h"
 #include "sample.h"
 #include "sampler.h"
+#include "stackagg.h"
 #include "symtab.h"
+#include "unwinder.h"
 
 
 /* CLOCK_MONOTONIC in ns: the clock of perf samples and bpf_ktime_get_ns(). */
@@ -174,75 +175,6 @@ void rc_report_end(const struct cli_global *g);
 void rc_release_titles(struct cli_global *g, char *title, char *subtitle);
 
 /*
- * The stack aggregator. Samples are merged by (pid, tid, name epoch, kind,
- * callchain), so memory grows with unique stacks rather than samples. A
- * callchain is perf's: PERF_CONTEXT_* markers (>= PERF_CONTEXT_MAX), each
- * context leaf first, its first address an instruction pointer and the
- * others return addresses.
- */
-/*
- * A callchain marker of ours (in the PERF_CONTEXT_* range, unused by the
- * kernel), last in a chain: the unwinder stopped before the stack's root.
- * stackagg__build() puts a "[truncated]" frame right under the root.
- */
-#define STACKAGG_TRUNCATED ((uint64_t)-4000)
-#define STACKAGG_TRUNCATED_NAME "[truncated]"
-
-enum stackagg_kind {
-	STACKAGG_ONCPU = 0, /* sampled: count 1, weight = period */
-	STACKAGG_OFFCPU,    /* blocked: weight = period (ns off CPU) */
-};
-
-struct stackagg;
-
-struct stackagg *stackagg__new(void);
-void stackagg__free(struct stackagg *sa);
-
-/* Adds @s (borrowed; copied as needed). */
-void stackagg__add(struct stackagg *sa, const struct raw_sample *s, uint32_t epoch,
-		   enum stackagg_kind kind);
-/* Unique stacks so far. */
-size_t stackagg__count(const struct stackagg *sa);
-
-/*
- * Loads, while capture goes on, the symbols and debug info of the modules
- * that the stacks added since the last call run in (symtab__prepare()), so
- * that stackagg__build() after the capture only looks addresses up. Reading
- * libc's debug info takes most of a post-processing that skips this.
- */
-void stackagg__prepare(struct stackagg *sa, const struct procmaps *pm, struct symtab *st);
-
-struct stackagg_build_opts {
-	bool no_kernel;	    /* leave out kernel frames */
-	bool pid_frames;    /* root frames comm-PID instead of comm */
-	bool thread_frames; /* a frame THREADNAME-TID under each root */
-	bool time_weights;  /* weights in microseconds (periods) instead of sample counts */
-	bool offcpu_leaf;   /* an [off-cpu] leaf frame on off-CPU stacks */
-};
-
-struct stackagg_result {
-	size_t nprocs;
-	uint64_t frames_total, frames_unresolved; /* weighted like the stacks */
-	double oncpu_weight, offcpu_weight;	  /* what went into the profile */
-	/*
-	 * On-CPU stacks with user frames, those of them ending in [truncated],
-	 * and those whose two outermost user frames are none of main, _start,
-	 * __libc_start_call_main, start_thread, clone3, ...: cut short, as
-	 * frame-pointer chains through code without frame pointers are.
-	 */
-	double user_weight, truncated_weight, user_cut_weight;
-};
-
-/*
- * Symbolizes every unique address once and adds each stack to @p, rooted
- * at its process's name (from @pm at the stack's first sample). Off-CPU
- * kernel stacks lose their leading BPF frames (the program itself and the
- * tracepoint glue). Fills @res.
- */
-void stackagg__build(struct stackagg *sa, const struct stackagg_build_opts *o, struct symtab *st,
-		     const struct procmaps *pm, struct profile *p, struct stackagg_result *res);
-
-/*
  * Off-CPU capture for `offcpu` and `record --wall`: opens, loads and
  * attaches the BPF program. On failure prints what failed and what to do
  * (missing capability, kernel without BTF, verifier refusal, a build
@@ -252,7 +184,13 @@ void stackagg__build(struct stackagg *sa, const struct stackagg_build_opts *o, s
 struct offcpu_opts;
 struct offcpu_stats;
 struct offcpu *rec_offcpu_start(const struct offcpu_opts *o);
-/* A sample_fn adding blocked stacks (weight: ns off CPU) to the stackagg @ctx. */
+/* Where off-CPU samples go: unwound (their callchain) into @stk, then aggregated. */
+struct rec_sink {
+	struct stackagg *sa;
+	struct unwinder *uw;
+	struct addr_stack stk;
+};
+/* A sample_fn adding blocked stacks (weight: ns off CPU) through the struct rec_sink @ctx. */
 int rec_offcpu_sample(const struct raw_sample *s, void *ctx);
 /* Warns about everything the BPF program or the drain dropped, with remedies. */
 void rec_offcpu_report_drops(const struct offcpu_stats *st);

@@ -127,6 +127,19 @@ void addr_stack__release(struct addr_stack *st)
 	st->truncated = false;
 }
 
+bool addr_stack__equal(const struct addr_stack *a, const struct addr_stack *b)
+{
+	uint32_t i;
+
+	if (a->n != b->n || a->truncated != b->truncated)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->frames[i].addr != b->frames[i].addr ||
+		    a->frames[i].flags != b->frames[i].flags)
+			return false;
+	return true;
+}
+
 bool uw_push(struct addr_stack *out, uint64_t addr, uint32_t flags)
 {
 	if (out->n >= UNWIND_MAX_FRAMES + 1)
@@ -742,6 +755,18 @@ static enum uw_end unwind_user(struct unwinder *uw, const struct raw_sample *s,
 	return end;
 }
 
+/*
+ * The user part of the kernel's callchain (frame pointers, or the BPF
+ * program's user stack), and the sampled IP alone when there is no chain.
+ */
+static void callchain_frames(const struct raw_sample *s, struct addr_stack *out)
+{
+	if (unwind_fp_ops.unwind(&(struct uw_ctx){.s = s, .out = out}) == UW_END_CAPPED)
+		out->truncated = true;
+	if (!out->n && s->ip)
+		uw_push(out, s->ip, s->user_mode ? 0 : FRAME_ADDR_KERNEL);
+}
+
 int unwinder__unwind(struct unwinder *uw, const struct raw_sample *s, struct addr_stack *out,
 		     unsigned int flags)
 {
@@ -754,13 +779,13 @@ int unwinder__unwind(struct unwinder *uw, const struct raw_sample *s, struct add
 	out->truncated = false;
 	kernel_frames(s, out);
 	nk = out->n;
-	if (uw->o.kind == UNWINDER_FP) {
-		unwind_fp_ops.unwind(&(struct uw_ctx){.s = s, .out = out});
-		uw->st.ns += mono_ns() - t0;
+	/* No registers: a kernel thread, or a sample of the frame-pointer kind. */
+	if (uw->o.kind == UNWINDER_FP || !s->abi || !s->regs) {
+		callchain_frames(s, out);
+		if (uw->o.kind == UNWINDER_FP)
+			uw->st.ns += mono_ns() - t0;
 		return 0;
 	}
-	if (!s->abi) /* a kernel thread: no user part */
-		return 0;
 	end = unwind_user(uw, s, out, &no_module, &cold);
 	if (out->n > UNWIND_MAX_FRAMES) {
 		out->n = UNWIND_MAX_FRAMES;

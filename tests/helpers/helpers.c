@@ -535,3 +535,44 @@ void th_expect_import_fails_untouched(const char *name, const char *text)
 	cr_assert_str_eq(profile__countname(p), "samples");
 	profile__free(p);
 }
+
+struct stack_weights {
+	char **stack;
+	double *w;
+	size_t n;
+};
+
+static void collect_weight(const char *stack, double n, void *ctx)
+{
+	struct stack_weights *ws = ctx;
+
+	ws->stack = xreallocarray(ws->stack, ws->n + 1, sizeof(*ws->stack));
+	ws->w = xreallocarray(ws->w, ws->n + 1, sizeof(*ws->w));
+	ws->stack[ws->n] = xstrdup(stack);
+	ws->w[ws->n++] = n;
+}
+
+void th_expect_prefix(const char *before, const char *after)
+{
+	struct stack_weights b = {0}, a = {0};
+
+	th_each_line(before, collect_weight, &b);
+	th_each_line(after, collect_weight, &a);
+	cr_assert_gt(b.n, 0);
+	for (size_t i = 0; i < b.n; i++) {
+		double final = 0;
+
+		for (size_t j = 0; j < a.n; j++)
+			if (!strcmp(b.stack[i], a.stack[j]))
+				final = a.w[j];
+		cr_expect_leq(b.w[i], final, "%s: %g in the snapshot, %g at the end", b.stack[i],
+			      b.w[i], final);
+		free(b.stack[i]);
+	}
+	for (size_t j = 0; j < a.n; j++)
+		free(a.stack[j]);
+	free(b.stack);
+	free(b.w);
+	free(a.stack);
+	free(a.w);
+}

@@ -146,6 +146,13 @@ void th_expect_missing_pid(const char *cmd);
 /* A pid that was just freed: a child that has exited and been reaped. */
 pid_t th_freed_pid(void);
 
+/*
+ * Expects every stack of the folded text @before to weigh at most what it
+ * weighs in @after (0 when @after lacks it): @before was a snapshot of
+ * what became @after.
+ */
+void th_expect_prefix(const char *before, const char *after);
+
 /* Folded text of @p (export__folded); caller frees. */
 char *th_folded(const struct profile *p);
 
