@@ -5,7 +5,10 @@
 #   capture -> unwind -> symbolize -> aggregate -> render / export -> tui
 #   fetch -> import -> aggregate
 # Sources (capture..symbolize, import) may include profile.h, the sink they
-# add stacks to. util is below everything; cli wires everything together.
+# add stacks to. pipeline (the capture object) drives capture..symbolize
+# into a profile, for cli and tui. util is below everything. cli parses
+# options, writes outputs and reports: it reaches capture only through
+# pipeline, and defines no pipeline logic (checked below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +17,11 @@ stage_of() {
 	case "$1" in
 	log.h | xalloc.h | strbuf.h | vec.h | hashmap.h | outfile.h) echo util ;;
 	sample.h) echo sample ;;
-	sampler.h | offcpu.h | procmaps.h) echo capture ;;
+	sampler.h | offcpu.h | procmaps.h | targets.h) echo capture ;;
 	unwinder.h) echo unwind ;;
 	symtab.h | stackagg.h | demangle.h) echo symbolize ;;
 	profile.h) echo aggregate ;;
+	capture.h) echo pipeline ;;
 	fetch.h | http.h) echo fetch ;;
 	import.h) echo import ;;
 	flamegraph.h | export.h) echo render ;;
@@ -36,9 +40,10 @@ allowed() {
 	fetch) echo "util fetch" ;;
 	import) echo "util sample fetch import aggregate" ;;
 	aggregate) echo "util sample aggregate" ;;
+	pipeline) echo "util sample capture unwind symbolize aggregate pipeline" ;;
 	render) echo "util sample aggregate render" ;;
-	tui) echo "util sample capture unwind symbolize aggregate render import tui" ;;
-	cli) echo "util sample capture unwind symbolize aggregate render import fetch tui" ;;
+	tui) echo "util sample aggregate pipeline render import tui" ;;
+	cli) echo "util sample aggregate pipeline render import fetch tui" ;;
 	*) echo "" ;;
 	esac
 }
@@ -63,6 +68,13 @@ for f in src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h; do
 		fi
 	done < <(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
 done
+# cli: no ring buffers, unwinders, symbol tables or aggregation, whatever it
+# includes: no calls into the modules that do them.
+pipeline_calls='\<(sampler|sampler_record|perf_ring|offcpu|procmaps|targets|child|unwinder|addr_stack|symtab|stackagg|elfmod|ksyms|perfmaps)__[a-z_]+[[:space:]]*\('
+if grep -nE "$pipeline_calls" src/cli/*.c src/cli/*.h >&2; then
+	echo "src/cli: the calls above are pipeline logic; it belongs in src/pipeline (capture.h)" >&2
+	bad=1
+fi
 for h in include/*.h; do
 	[ "$(stage_of "$(basename "$h")")" != unknown ] || { echo "$h: no stage in tools/check-layering.sh" >&2; bad=1; }
 done

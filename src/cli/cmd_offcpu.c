@@ -6,27 +6,17 @@
  * second (so that they do not fill) into the stack aggregator; afterwards
  * the stacks are symbolized like record's and weighted in microseconds.
  */
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "capture_cmd.h"
 #include "cli.h"
 #include "log.h"
-#include "offcpu.h"
-#include "procmaps.h"
-#include "record_common.h"
-#include "symtab.h"
 #include "xalloc.h"
 
 #define DEFAULT_DURATION 30.0
-#define DRAIN_MS	 1000
-#define FIRST_DRAIN_MS	 100 /* early, to snapshot a launched command's mappings */
-#define TICK_MS		 250
 #define MAX_BLOCK_US	 (UINT64_MAX / 1000)
 #define MAX_MAP_SIZE	 (1L << 22)
 
@@ -197,31 +187,18 @@ bad:
 	return -1;
 }
 
-static void progress(double left, const struct offcpu_stats *st)
-{
-	rc_progress("off-CPU", left, "%.1f s blocked so far", (double)st->blocked_ns / 1e9);
-}
-
 int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 {
 	struct oc_run r = {
 		.g = g, .tg = {.cmd_name = "offcpu", .duration = DEFAULT_DURATION}, .min_block = 1};
-	struct child child = CHILD_INIT;
-	struct sigaction old_sig[REC_NSIGNALS];
-	struct offcpu_stats st = {0};
-	struct offcpu *oc = NULL;
-	struct procmaps *pm = NULL;
-	struct stackagg *sa = NULL;
-	struct symtab *stab = NULL;
-	struct symtab_source src;
-	struct rec_sink sink = {0};
+	struct sigaction old_sig[CLI_NSIGNALS];
+	struct capture_stats st;
+	struct capture *c = NULL;
 	struct profile *p = NULL;
-	struct stackagg_result res;
 	char *title = NULL, *subtitle = NULL;
 	char status_text[96] = "";
-	bool tty, stopped_child = false, signals = false, child_seen = false;
-	uint64_t t_start, t_end, next_drain, now;
-	double elapsed;
+	bool signals = false;
+	uint64_t t_stop;
 	int ret = EXIT_FAIL, err;
 
 	err = parse_args(&r, argc, argv);
@@ -232,93 +209,35 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	/* A capture is not lost to a bad output path: check it first. */
 	if (cli_output_check(g))
 		goto out;
-	if (!rc_targets__check_alive(&r.tg))
-		goto out;
-	pm = procmaps__new();
-	sink.uw = unwinder__new(&(struct unwinder_opts){.kind = UNWINDER_FP}, pm);
-	if (r.tg.cmd && rc_targets__start_child(&r.tg, &child))
-		goto out;
-	oc = rec_offcpu_start(&(struct offcpu_opts){
-		.target = r.tg.npids ? OFFCPU_TARGET_PIDS : OFFCPU_TARGET_ALL,
+	c = capture__new(&(struct capture_opts){
+		.target = r.tg.target,
 		.ids = r.tg.pids,
 		.nids = r.tg.npids,
-		.follow_forks = true,
+		.argv = r.tg.cmd,
+		.duration = r.tg.duration,
+		.offcpu = true,
 		.state = r.state,
 		.min_block_ns = (uint64_t)r.min_block * 1000,
 		.max_block_ns = (uint64_t)r.max_block * 1000,
-		.no_kernel = r.so.no_kernel,
-		.max_threads = (uint32_t)r.max_entries,
 		.max_entries = (uint32_t)r.max_entries,
 		.max_stacks = (uint32_t)r.stack_storage,
+		.no_kernel = r.so.no_kernel,
+		.no_inline = r.so.no_inline,
+		.pid_frames = r.so.pid_frames,
+		.thread_frames = r.so.thread_frames,
 	});
-	if (!oc)
+	if (!c)
 		goto out;
-	/*
-	 * kallsyms is read now, while it lists the program just loaded (its
-	 * frames are recognised and dropped), and before capture rather than
-	 * after it.
-	 */
-	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
-	if (!stab)
-		goto out;
-	src = (struct symtab_source){.st = stab, .pm = pm};
-	sa = sink.sa = stackagg__new(&symtab_source_ops, &src);
-	rec_signals_install(old_sig);
 	signals = true;
-	t_start = rec_mono_ns();
-	if (r.tg.cmd) {
-		if (rc_targets__release_child(&r.tg, &child))
-			goto out;
-	} else {
-		rec_snapshot(pm, r.tg.pids, r.tg.npids, false);
-	}
-	/* Tests wait for this line (with -v) before they start the work to measure. */
-	pr_debug("sampling started");
-	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
-	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
-	next_drain = t_start + (uint64_t)(r.tg.cmd ? FIRST_DRAIN_MS : DRAIN_MS) * 1000000;
-	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
-		uint64_t wake = next_drain < t_end ? next_drain : t_end;
-		int ms = (int)((wake - now + 999999) / 1000000);
-
-		poll(NULL, 0, ms < TICK_MS ? ms : TICK_MS); /* signals interrupt it */
-		if (rec_mono_ns() >= next_drain) {
-			/* The command's mappings, read while it surely lives. */
-			if (r.tg.cmd && !child_seen && !child.exited)
-				child_seen = !procmaps__snapshot(pm, child.pid, rec_mono_ns());
-			err = offcpu__drain(oc, false, pm, rec_offcpu_sample, &sink);
-			if (err < 0) {
-				pr_err("reading the off-CPU maps: %s", strerror(-err));
-				break;
-			}
-			next_drain = rec_mono_ns() + (uint64_t)DRAIN_MS * 1000000;
-			stackagg__prepare(sa);
-		}
-		if (rc_targets__finished(&r.tg, &child))
-			break;
-		if (tty) {
-			offcpu__stats(oc, &st);
-			progress((double)(t_end - rec_mono_ns()) / 1e9, &st);
-		}
-	}
-	elapsed = (double)(rec_mono_ns() - t_start) / 1e9;
-	offcpu__detach(oc);
-	if (tty)
-		fputs("\r\033[K", stderr);
-	/* While a stopped command still lives, so that its mappings can be read. */
-	err = offcpu__drain(oc, true, pm, rec_offcpu_sample, &sink);
-	if (err < 0)
-		pr_err("reading the off-CPU maps: %s", strerror(-err));
-	offcpu__stats(oc, &st);
-	if (r.tg.cmd && !child.exited) {
-		stopped_child = true;
-		child__stop(&child, rec_stop_signal ? rec_stop_signal : SIGTERM);
-	}
+	if (cli_capture_run(c, "off-CPU", old_sig, &t_stop))
+		goto out;
+	capture__stats(c, &st);
 	if (r.tg.cmd)
-		child__describe_status(child.status, status_text, sizeof(status_text));
-	rec_offcpu_report_drops(&st);
+		cli_describe_status(st.command_status, status_text, sizeof(status_text));
+	cli_report_offcpu_drops(&st.offcpu);
 
-	if (!stackagg__count(sa)) {
+	p = capture__finish(c);
+	if (!p) {
 		pr_err("no off-CPU time recorded%s; %s left untouched",
 		       r.tg.cmd ? " (did the command block at all?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
@@ -326,15 +245,9 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 			pr_info("'%s' %s", r.tg.cmd[0], status_text);
 		goto out;
 	}
-
-	p = profile__new();
-	profile__set_countname(p, g->countname_set ? g->fg.countname : "us");
-	stackagg__build(sa,
-			&(struct stackagg_build_opts){.no_kernel = r.so.no_kernel,
-						      .pid_frames = r.so.pid_frames,
-						      .thread_frames = r.so.thread_frames,
-						      .time_weights = true},
-			p, &res);
+	capture__stats(c, &st);
+	if (g->countname_set)
+		profile__set_countname(p, g->fg.countname);
 
 	title = rc_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
@@ -342,7 +255,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 		snprintf(subtitle, 200,
 			 "off-CPU time, state %s, min %ld us%s, %.1f s, %.3f s blocked",
 			 state_names[r.state], r.min_block, r.so.no_kernel ? ", no kernel" : "",
-			 elapsed, (double)st.blocked_ns / 1e9);
+			 st.elapsed, (double)st.offcpu.blocked_ns / 1e9);
 		g->fg.subtitle = subtitle;
 	}
 	if (!g->fg.colors)
@@ -352,27 +265,18 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 
 	pr_info("off-CPU (%s) for %.1f s: %llu blocked intervals, %.3f s blocked, %zu processes, "
 		"%.1f%% of frames unresolved",
-		offcpu__attach_name(oc), elapsed, (unsigned long long)st.intervals,
-		(double)st.blocked_ns / 1e9, res.nprocs,
-		res.frames_total ? 100.0 * (double)res.frames_unresolved / (double)res.frames_total
-				 : 0.0);
+		st.offcpu_attach, st.elapsed, (unsigned long long)st.offcpu.intervals,
+		(double)st.offcpu.blocked_ns / 1e9, st.built.nprocs, 100.0 * st.unresolved);
 	if (r.tg.cmd)
 		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
-			stopped_child ? " (stopped at the end of the measurement)" : "");
+			st.command_stopped ? " (stopped at the end of the measurement)" : "");
 	rc_report_end(g);
 	ret = EXIT_OK;
 out:
-	if (r.tg.cmd && child.pid > 0 && !child.exited)
-		child__stop(&child, SIGTERM);
+	capture__free(c);
 	if (signals)
-		rec_signals_restore(old_sig);
-	offcpu__destroy(oc);
-	symtab__free(stab);
+		cli_signals_restore(old_sig);
 	profile__free(p);
-	procmaps__free(pm);
-	stackagg__free(sa);
-	unwinder__free(sink.uw);
-	addr_stack__release(&sink.stk);
 	free(r.tg.pids);
 	rc_release_titles(g, title, subtitle);
 	return ret;

@@ -5,35 +5,18 @@
  * launches. Samples go into the stack aggregator of record_common.c;
  * side-band records go into a time-stamped procmaps history.
  */
-#include <errno.h>
-#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "capture_cmd.h"
 #include "cli.h"
-#include "hashmap.h"
 #include "log.h"
-#include "offcpu.h"
-#include "procmaps.h"
-#include "record_common.h"
-#include "sampler.h"
-#include "symtab.h"
-#include "unwinder.h"
 #include "xalloc.h"
 
 #define DEFAULT_DURATION 30.0
 #define MAX_FREQ	 100000
-#define PROGRESS_MS	 250
-#define DRAIN_NS	 1000000000ULL /* --wall: off-CPU maps drained every second */
-/* --call-graph dwarf samples kept for another try, and for how many drains. */
-#define PENDING_MAX    256
-#define PENDING_ROUNDS 2
 
 enum {
 	OPT_CALL_GRAPH = RC_OPT_LAST,
@@ -135,18 +118,6 @@ static void record_usage(FILE *f)
 	      f);
 }
 
-/*
- * A --call-graph dwarf sample kept for another try: its unwind stopped at
- * an address no known mapping holds, whose MMAP2 record may still be in
- * another CPU's ring.
- */
-struct pending {
-	struct raw_sample s; /* regs, stack and callchain point into data */
-	void *data;
-	uint32_t epoch;
-	uint32_t rounds; /* drains since it was kept */
-};
-
 struct rec {
 	struct cli_global *g;
 	/* options */
@@ -155,25 +126,9 @@ struct rec {
 	long mmap_pages; /* -m; 0: sized from freq */
 	struct rc_stack_opts so;
 	bool wall;
-	/* --call-graph dwarf */
-	bool dwarf, unwinder_set, unwinder_check;
+	bool dwarf, unwinder_set, unwinder_check; /* --call-graph dwarf */
 	uint32_t stack_size;
 	enum unwinder_kind unwinder;
-	struct unwinder *uw, *uw_check; /* the chosen one (fp too); the other with --unwinder-check */
-	struct addr_stack stk, stk_check;
-	uint64_t check_samples, check_differ;
-	struct pending *pending;
-	size_t npending, pending_alloc;
-
-	struct procmaps *pm;
-	struct hashmap *epochs; /* tid -> number of name changes seen */
-	struct symtab *stab;	/* BPF programs loaded during the run go in */
-
-	struct stackagg *sa;
-	struct symtab_source src;
-	struct offcpu *oc; /* --wall */
-	struct rec_sink offcpu_sink;
-	uint64_t next_drain;
 };
 
 /* "fp", "dwarf" or "dwarf,SIZE" (bytes, rounded up to 8). False after a usage message. */
@@ -234,7 +189,11 @@ static int parse_args(struct rec *r, int argc, char **argv)
 				goto bad;
 			continue;
 		case OPT_UNWINDER:
-			if (unwinder__parse(optarg, &r->unwinder) || r->unwinder == UNWINDER_FP) {
+			if (!strcmp(optarg, "libdw")) {
+				r->unwinder = UNWINDER_LIBDW;
+			} else if (!strcmp(optarg, "libunwind")) {
+				r->unwinder = UNWINDER_LIBUNWIND;
+			} else {
 				cli_usage_error(
 					"record",
 					"invalid value for --unwinder: '%s' (expected libdw or "
@@ -270,169 +229,12 @@ bad:
 	return -1;
 }
 
-/* --- capture ----------------------------------------------------------- */
+/* --- the report ------------------------------------------------------------ */
 
-static uint32_t epoch_of(struct rec *r, uint32_t tid)
+static void unwind_report(const struct rec *r, const struct capture_stats *st)
 {
-	uint64_t v = 0;
-
-	hashmap__get(r->epochs, tid, &v);
-	return (uint32_t)v;
-}
-
-static int on_record(const struct sampler_record *sr, void *arg)
-{
-	struct rec *r = arg;
-
-	sampler_record__apply(sr, r->pm);
-	if (sr->type == SAMPLER_REC_KSYMBOL && !sr->unregister && r->stab)
-		symtab__add_kernel_symbol(r->stab, sr->addr, sr->len, sr->comm, sr->bpf);
-	if (sr->type == SAMPLER_REC_COMM)
-		hashmap__put(r->epochs, (uint32_t)sr->tid, epoch_of(r, (uint32_t)sr->tid) + 1);
-	return 0;
-}
-
-/* --unwinder-check: both stacks of a sample they disagree on, with -v. */
-static void log_differ(const struct rec *r, const struct raw_sample *s)
-{
-	const struct addr_stack *st[2] = {&r->stk, &r->stk_check};
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int k;
-
-	if (log__level() < LOG_DEBUG || !(f = open_memstream(&text, &len)))
-		return;
-	for (k = 0; k < 2; k++) {
-		fprintf(f, "\n  %u frames%s:", st[k]->n, st[k]->truncated ? ", truncated" : "");
-		for (uint32_t i = 0; i < st[k]->n; i++)
-			fprintf(f, " %llx%s", (unsigned long long)st[k]->frames[i].addr,
-				st[k]->frames[i].flags & FRAME_ADDR_RETURN ? "" : "!");
-	}
-	fclose(f);
-	pr_debug("unwinders differ on a sample of tid %u (ip %llx, %llu stack bytes):%s", s->tid,
-		 (unsigned long long)s->ip, (unsigned long long)s->stack_size, text);
-	free(text);
-}
-
-/* Aggregates @s, whose final unwind is in r->stk. */
-static void add_unwound(struct rec *r, const struct raw_sample *s, uint32_t epoch)
-{
-	if (r->uw_check && s->abi) {
-		unwinder__unwind(r->uw_check, s, &r->stk_check, UNWIND_F_FINAL);
-		r->check_samples++;
-		if (!addr_stack__equal(&r->stk, &r->stk_check) && r->check_differ++ < 5)
-			log_differ(r, s);
-	}
-	stackagg__add(r->sa, s, &r->stk, epoch, STACKAGG_ONCPU);
-}
-
-/* Copies what unwinding @s needs, to try again after the next drain. */
-static void keep_pending(struct rec *r, const struct raw_sample *s, uint32_t epoch)
-{
-	size_t regs = s->nr_regs * sizeof(*s->regs), chain = s->nr_callchain * sizeof(uint64_t);
-	struct pending *pd;
-	uint8_t *d;
-
-	ALLOC_GROW(r->pending, r->npending + 1, r->pending_alloc);
-	pd = &r->pending[r->npending++];
-	pd->s = *s;
-	pd->epoch = epoch;
-	pd->rounds = 0;
-	pd->data = d = xmalloc(regs + chain + s->stack_size + 1);
-	if (s->regs)
-		pd->s.regs = memcpy(d, s->regs, regs);
-	if (s->callchain)
-		pd->s.callchain = memcpy(d + regs, s->callchain, chain);
-	if (s->stack)
-		pd->s.stack = memcpy(d + regs + chain, s->stack, s->stack_size);
-}
-
-/* Unwinds the kept samples again; @last: no more records will come. */
-static void flush_pending(struct rec *r, bool last)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < r->npending; i++) {
-		struct pending *pd = &r->pending[i];
-		bool final = last || ++pd->rounds >= PENDING_ROUNDS;
-
-		if (unwinder__unwind(r->uw, &pd->s, &r->stk, final ? UNWIND_F_FINAL : 0) ==
-		    -EAGAIN) {
-			r->pending[j++] = *pd;
-			continue;
-		}
-		add_unwound(r, &pd->s, pd->epoch);
-		free(pd->data);
-	}
-	r->npending = j;
-}
-
-static int on_sample(const struct raw_sample *s, void *arg)
-{
-	struct rec *r = arg;
-	uint32_t epoch = epoch_of(r, s->tid);
-
-	/* --call-graph dwarf: the copied stack is only valid now. */
-	if (unwinder__unwind(r->uw, s, &r->stk, r->npending < PENDING_MAX ? 0 : UNWIND_F_FINAL) ==
-	    -EAGAIN) {
-		keep_pending(r, s, epoch);
-		return 0;
-	}
-	add_unwound(r, s, epoch);
-	return 0;
-}
-
-/* --call-graph dwarf: the unwinders, or false after a message. */
-static bool unwinders_start(struct rec *r)
-{
-	enum unwinder_kind other =
-		r->unwinder == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND : UNWINDER_LIBDW;
-	enum unwinder_kind kinds[2] = {r->unwinder, other};
-	int k;
-
-	if (!unwinder__perf_regs_mask()) {
-		pr_err("--call-graph dwarf is not supported on this architecture yet; use "
-		       "--call-graph fp");
-		return false;
-	}
-	/* A build without libdw still unwinds by default, with libunwind. */
-	if (!r->unwinder_set && !unwinder__available(UNWINDER_LIBDW) &&
-	    unwinder__available(UNWINDER_LIBUNWIND)) {
-		r->unwinder = UNWINDER_LIBUNWIND;
-		kinds[0] = UNWINDER_LIBUNWIND;
-		kinds[1] = UNWINDER_LIBDW;
-	}
-	for (k = 0; k < (r->unwinder_check ? 2 : 1); k++) {
-		struct unwinder *uw;
-
-		if (!unwinder__available(kinds[k])) {
-			pr_err("--unwinder %s: this resq-flame was built without %s; install "
-			       "Debian "
-			       "package %s and rebuild%s",
-			       unwinder__name(kinds[k]), unwinder__name(kinds[k]),
-			       kinds[k] == UNWINDER_LIBUNWIND ? "libunwind-dev"
-							      : "libdw-dev libelf-dev",
-			       kinds[k] == UNWINDER_LIBUNWIND ? ", or use --unwinder libdw" : "");
-			return false;
-		}
-		uw = unwinder__new(&(struct unwinder_opts){.kind = kinds[k]}, r->pm);
-		if (!uw) {
-			pr_err("cannot set up the %s unwinder: %s", unwinder__name(kinds[k]),
-			       strerror(errno));
-			return false;
-		}
-		if (k)
-			r->uw_check = uw;
-		else
-			r->uw = uw;
-	}
-	return true;
-}
-
-static void unwind_report(const struct rec *r, const struct stackagg_result *res)
-{
-	struct unwinder_stats us;
+	const struct unwinder_stats *us = &st->unwind;
+	const struct stackagg_result *res = &st->built;
 
 	if (!r->dwarf) {
 		/* Frame-pointer chains that stop short: suggest DWARF. */
@@ -443,14 +245,13 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 				100 * res->user_cut_weight / res->user_weight);
 		return;
 	}
-	unwinder__stats(r->uw, &us);
 	pr_info("DWARF unwinding (%s): %.1f%% of %llu user stacks fully unwound; %llu cut by the "
 		"%u-byte stack copy, %llu stopped early (no unwind info or unreadable memory)",
-		unwinder__name(r->unwinder),
-		us.samples ? 100.0 * (double)us.complete / (double)us.samples : 100.0,
-		(unsigned long long)us.samples, (unsigned long long)us.truncated_copy,
-		r->stack_size, (unsigned long long)us.failed);
-	if (us.truncated_copy > us.samples / 20 && r->stack_size < UNWIND_MAX_STACK_USER)
+		st->unwinder_name,
+		us->samples ? 100.0 * (double)us->complete / (double)us->samples : 100.0,
+		(unsigned long long)us->samples, (unsigned long long)us->truncated_copy,
+		r->stack_size, (unsigned long long)us->failed);
+	if (us->truncated_copy > us->samples / 20 && r->stack_size < UNWIND_MAX_STACK_USER)
 		pr_info("deep stacks were cut: --call-graph dwarf,%u copies more of each stack",
 			r->stack_size * 2 < UNWIND_MAX_STACK_USER ? r->stack_size * 2
 								  : UNWIND_MAX_STACK_USER);
@@ -458,136 +259,49 @@ static void unwind_report(const struct rec *r, const struct stackagg_result *res
 	pr_debug("unwind: %.2f us per sample, %.2f us per warm sample, %.3f us per frame "
 		 "(%llu frames, %.1f per sample); %llu processes set up in %.1f ms, %llu module "
 		 "table rebuilds; %llu samples from cached rules",
-		 us.samples ? (double)us.ns / 1e3 / (double)us.samples : 0.0,
-		 us.samples > us.cold_samples ? (double)(us.ns - us.cold_ns) / 1e3 /
-							(double)(us.samples - us.cold_samples)
-					      : 0.0,
-		 us.frames ? (double)us.ns / 1e3 / (double)us.frames : 0.0,
-		 (unsigned long long)us.frames,
-		 us.samples ? (double)us.frames / (double)us.samples : 0.0,
-		 (unsigned long long)us.processes, (double)us.cold_ns / 1e6,
-		 (unsigned long long)us.rebuilds, (unsigned long long)us.from_rules);
-	if (r->uw_check)
+		 us->samples ? (double)us->ns / 1e3 / (double)us->samples : 0.0,
+		 us->samples > us->cold_samples ? (double)(us->ns - us->cold_ns) / 1e3 /
+							  (double)(us->samples - us->cold_samples)
+						: 0.0,
+		 us->frames ? (double)us->ns / 1e3 / (double)us->frames : 0.0,
+		 (unsigned long long)us->frames,
+		 us->samples ? (double)us->frames / (double)us->samples : 0.0,
+		 (unsigned long long)us->processes, (double)us->cold_ns / 1e6,
+		 (unsigned long long)us->rebuilds, (unsigned long long)us->from_rules);
+	if (r->unwinder_check)
 		pr_info("unwinder check: %s and %s agree on %llu of %llu samples",
-			unwinder__name(r->unwinder),
-			unwinder__name(r->unwinder == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND
-								     : UNWINDER_LIBDW),
-			(unsigned long long)(r->check_samples - r->check_differ),
-			(unsigned long long)r->check_samples);
+			st->unwinder_name, st->check_unwinder_name,
+			(unsigned long long)(st->check_samples - st->check_differ),
+			(unsigned long long)st->check_samples);
 }
 
-/* /proc snapshots: the kernel reports nothing about what already exists. */
-static void snapshot(struct rec *r)
+static void wall_report(const struct capture_stats *st)
 {
-	rec_snapshot(r->pm, r->tg.pids, r->tg.target == SAMPLER_SYSTEM ? 0 : r->tg.npids,
-		     r->tg.target == SAMPLER_TIDS);
-}
-
-static void print_open_error(const struct rec *r, int err)
-{
-	if (err == EACCES || err == EPERM) {
-		pr_err("perf_event_open: %s; run as root (or with CAP_PERFMON) or set "
-		       "kernel.perf_event_paranoid to %s%s",
-		       strerror(err),
-		       r->tg.target == SAMPLER_SYSTEM ? "0 or lower for -a" : "1 or lower",
-		       r->tg.target != SAMPLER_SYSTEM && !r->so.no_kernel
-			       ? " (--no-kernel samples user mode only and needs 2 or lower)"
-			       : "");
-	} else if (err == ESRCH) {
-		pr_err("no such %s: %d", r->tg.target == SAMPLER_TIDS ? "thread" : "process",
-		       r->tg.npids ? (int)r->tg.pids[0] : -1);
-	} else if (err == EMFILE || err == ENFILE) {
-		pr_err("perf_event_open: %s: one descriptor per thread and CPU is needed; raise "
-		       "the limit with ulimit -n",
-		       strerror(err));
-	} else {
-		pr_err("perf_event_open: %s", strerror(err));
-	}
-}
-
-static void progress(double left, const struct sampler_stats *st)
-{
-	rc_progress("recording", left, "%llu samples, %llu lost", (unsigned long long)st->samples,
-		    (unsigned long long)st->lost);
-}
-
-/* --- the command ---------------------------------------------------------- */
-
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* --wall: the off-CPU program over the same targets as the sampler. */
-static bool wall_start(struct rec *r)
-{
-	static const enum offcpu_target targets[] = {
-		[SAMPLER_SYSTEM] = OFFCPU_TARGET_ALL,
-		[SAMPLER_PIDS] = OFFCPU_TARGET_PIDS,
-		[SAMPLER_TIDS] = OFFCPU_TARGET_TIDS,
-		[SAMPLER_CHILD] = OFFCPU_TARGET_PIDS,
-	};
-
-	r->oc = rec_offcpu_start(&(struct offcpu_opts){.target = targets[r->tg.target],
-						       .ids = r->tg.pids,
-						       .nids = r->tg.npids,
-						       .follow_forks = true,
-						       .no_kernel = r->so.no_kernel});
-	r->next_drain = rec_mono_ns() + DRAIN_NS;
-	return r->oc != NULL;
-}
-
-/* Drains the off-CPU maps every second; @final detaches first and takes the rest. */
-static void wall_drain(struct rec *r, bool final)
-{
-	int err;
-
-	if (!r->oc || (!final && rec_mono_ns() < r->next_drain))
-		return;
-	if (final)
-		offcpu__detach(r->oc);
-	err = offcpu__drain(r->oc, final, r->pm, rec_offcpu_sample, &r->offcpu_sink);
-	if (err < 0)
-		pr_err("reading the off-CPU maps: %s", strerror(-err));
-	r->next_drain = rec_mono_ns() + DRAIN_NS;
-}
-
-static void wall_report(struct rec *r, const struct stackagg_result *res)
-{
-	struct offcpu_stats st;
+	const struct stackagg_result *res = &st->built;
 	double total = res->oncpu_weight + res->offcpu_weight;
 
-	offcpu__stats(r->oc, &st);
 	pr_info("wall clock: %.3f s on CPU (%.1f%%), %.3f s off CPU (%.1f%%; %llu blocked "
 		"intervals, %s)",
 		res->oncpu_weight / 1e6, total ? 100 * res->oncpu_weight / total : 0.0,
 		res->offcpu_weight / 1e6, total ? 100 * res->offcpu_weight / total : 0.0,
-		(unsigned long long)st.intervals, offcpu__attach_name(r->oc));
-	rec_offcpu_report_drops(&st);
+		(unsigned long long)st->offcpu.intervals, st->offcpu_attach);
+	cli_report_offcpu_drops(&st->offcpu);
 }
+
+/* --- the command ---------------------------------------------------------- */
 
 int cmd_record(int argc, char **argv, struct cli_global *g)
 {
 	struct rec r = {
 		.g = g, .tg = {.cmd_name = "record", .duration = DEFAULT_DURATION}, .freq = 99};
-	struct child child = CHILD_INIT;
-	struct sampler_callbacks cbs = {.sample = on_sample, .record = on_record};
-	struct sigaction old_sig[REC_NSIGNALS];
-	struct sampler_stats st = {0};
-	struct sampler *sp = NULL;
-	struct symtab *stab = NULL;
+	struct sigaction old_sig[CLI_NSIGNALS];
+	struct capture_stats st;
+	struct capture *c = NULL;
 	struct profile *p = NULL;
-	struct stackagg_result res;
 	char *title = NULL, *subtitle = NULL;
 	char status_text[96] = "";
-	bool tty, stopped_child = false, signals = false;
-	uint64_t t_start, t_end, now, t_stop, t_sym, t_built;
-	double elapsed;
+	bool signals = false;
+	uint64_t t_stop, t_sym, t_built, now;
 	int ret = EXIT_FAIL, err;
 
 	err = parse_args(&r, argc, argv);
@@ -598,141 +312,61 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	/* A capture is not lost to a bad output path: check it first. */
 	if (cli_output_check(g))
 		goto out;
-	if (r.tg.target != SAMPLER_SYSTEM && r.tg.target != SAMPLER_CHILD &&
-	    !rc_targets__check_alive(&r.tg))
-		goto out;
-	raise_fd_limit();
-	r.pm = procmaps__new();
-	r.epochs = hashmap__new();
-	if (r.dwarf && !unwinders_start(&r))
-		goto out;
-	if (!r.dwarf) {
-		r.uw = unwinder__new(&(struct unwinder_opts){.kind = UNWINDER_FP}, r.pm);
-		r.unwinder = UNWINDER_FP;
-	}
-	r.offcpu_sink = (struct rec_sink){.uw = r.uw};
-
-	if (r.tg.target == SAMPLER_CHILD && rc_targets__start_child(&r.tg, &child))
-		goto out;
-	sp = sampler__new(&(struct sampler_opts){
+	c = capture__new(&(struct capture_opts){
 		.target = r.tg.target,
-		.pids = r.tg.pids,
-		.npids = r.tg.npids,
+		.ids = r.tg.pids,
+		.nids = r.tg.npids,
+		.argv = r.tg.cmd,
+		.duration = r.tg.duration,
+		.oncpu = true,
+		.offcpu = r.wall,
 		.freq = (uint32_t)r.freq,
 		.ring_pages = (uint32_t)r.mmap_pages,
-		/* --wall weighs samples by their period in ns */
-		.event = r.wall ? SAMPLER_EVENT_CPU_CLOCK : SAMPLER_EVENT_AUTO,
+		.dwarf = r.dwarf,
+		.stack_size = r.stack_size,
+		.unwinder = r.unwinder,
+		.unwinder_set = r.unwinder_set,
+		.unwinder_check = r.unwinder_check,
 		.no_kernel = r.so.no_kernel,
-		.regs_user = r.dwarf ? unwinder__perf_regs_mask() : 0,
-		.stack_user = r.dwarf ? r.stack_size : 0});
-	if (!sp) {
-		print_open_error(&r, errno);
+		.no_inline = r.so.no_inline,
+		.pid_frames = r.so.pid_frames,
+		.thread_frames = r.so.thread_frames,
+	});
+	if (!c)
 		goto out;
-	}
-	if (r.wall && !wall_start(&r))
-		goto out;
-	/*
-	 * Kernel symbols are read before sampling starts: /proc/kallsyms takes
-	 * ~75 ms to generate (122k symbols), time that would otherwise come
-	 * after the capture. After wall_start(): its BPF programs are named.
-	 */
-	stab = rc_symtab_new(r.so.no_inline, r.so.no_kernel);
-	if (!stab)
-		goto out;
-	r.stab = stab;
-	r.src = (struct symtab_source){.st = stab, .pm = r.pm};
-	r.sa = stackagg__new(&symtab_source_ops, &r.src);
-	r.offcpu_sink.sa = r.sa;
-	rec_signals_install(old_sig);
 	signals = true;
-	t_start = rec_mono_ns();
-	if (r.tg.target == SAMPLER_CHILD) {
-		if (rc_targets__release_child(&r.tg, &child))
-			goto out;
-	} else {
-		err = sampler__enable(sp);
-		if (err) {
-			pr_err("PERF_EVENT_IOC_ENABLE: %s", strerror(-err));
-			goto out;
-		}
-		snapshot(&r);
-	}
-	/* Tests wait for this line (with -v) before they start the work to sample. */
-	pr_debug("sampling started");
-	tty = isatty(STDERR_FILENO) && log__level() >= LOG_INFO;
-	t_end = t_start + (uint64_t)(r.tg.duration * 1e9);
-	while (!rec_stop_signal && (now = rec_mono_ns()) < t_end) {
-		uint64_t left_ms = (t_end - now + 999999) / 1000000;
+	if (cli_capture_run(c, "recording", old_sig, &t_stop))
+		goto out;
+	capture__stats(c, &st);
+	if (r.tg.target == CAPTURE_COMMAND)
+		cli_describe_status(st.command_status, status_text, sizeof(status_text));
 
-		err = sampler__poll(sp, left_ms < PROGRESS_MS ? (int)left_ms : PROGRESS_MS, &cbs,
-				    &r);
-		if (err < 0) {
-			pr_err("reading the perf ring buffers: %s", strerror(-err));
-			break;
-		}
-		flush_pending(&r, false);
-		wall_drain(&r, false);
-		stackagg__prepare(r.sa);
-		if (rc_targets__finished(&r.tg, &child))
-			break;
-		if (tty) {
-			sampler__stats(sp, &st);
-			progress((double)(t_end - rec_mono_ns()) / 1e9, &st);
-		}
-	}
-	t_stop = rec_mono_ns(); /* end of capture: post-processing is timed from here */
-	elapsed = (double)(t_stop - t_start) / 1e9;
-	wall_drain(&r, true); /* while a launched command still lives */
-	/*
-	 * Drain before disabling: the kernel reports samples it dropped only
-	 * when a later record finds room in the ring.
-	 */
-	sampler__poll(sp, 0, &cbs, &r);
-	sampler__disable(sp);
-	if (tty)
-		fputs("\r\033[K", stderr);
-	if (r.tg.target == SAMPLER_CHILD && !child.exited) {
-		stopped_child = true;
-		child__stop(&child, rec_stop_signal ? rec_stop_signal : SIGTERM);
-	}
-	sampler__poll(sp, 0, &cbs, &r);
-	flush_pending(&r, true);
-	sampler__stats(sp, &st);
-	if (r.tg.target == SAMPLER_CHILD)
-		child__describe_status(child.status, status_text, sizeof(status_text));
-
-	if (!r.sa || !stackagg__count(r.sa)) {
+	t_sym = cli_mono_ns();
+	p = capture__finish(c);
+	if (!p) {
 		pr_err("no samples collected%s; %s left untouched",
-		       r.tg.target == SAMPLER_CHILD ? " (did the command run long enough?)" : "",
+		       r.tg.target == CAPTURE_COMMAND ? " (did the command run long enough?)" : "",
 		       g->output ? g->output : "flamegraph.svg");
-		if (r.tg.target == SAMPLER_CHILD)
+		if (r.tg.target == CAPTURE_COMMAND)
 			pr_info("'%s' %s", r.tg.cmd[0], status_text);
 		goto out;
 	}
-
-	t_sym = rec_mono_ns();
-	p = profile__new();
-	profile__set_countname(p, g->countname_set ? g->fg.countname : r.wall ? "us" : "samples");
-	stackagg__build(r.sa,
-			&(struct stackagg_build_opts){.no_kernel = r.so.no_kernel,
-						      .pid_frames = r.so.pid_frames,
-						      .thread_frames = r.so.thread_frames,
-						      .time_weights = r.wall,
-						      .offcpu_leaf = r.wall},
-			p, &res);
-	t_built = rec_mono_ns();
+	t_built = cli_mono_ns();
+	capture__stats(c, &st);
+	if (g->countname_set)
+		profile__set_countname(p, g->fg.countname);
 
 	title = rc_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(160);
 		snprintf(subtitle, 160, "%s%s, %ld Hz, %.1f s, %llu samples",
-			 r.wall ? "wall clock: off-CPU + " : "", sampler__event_name(sp), r.freq,
-			 elapsed, (unsigned long long)st.samples);
+			 r.wall ? "wall clock: off-CPU + " : "", st.event, r.freq, st.elapsed,
+			 (unsigned long long)st.sampler.samples);
 		g->fg.subtitle = subtitle;
 	}
 	if (rc_write_profile(&p, g))
 		goto out;
-	now = rec_mono_ns();
+	now = cli_mono_ns();
 	pr_debug("post-processing: %.3f s from the end of capture to the output written "
 		 "(final drain %.3f s, symbolize + build %.3f s, write %.3f s)",
 		 (double)(now - t_stop) / 1e9, (double)(t_sym - t_stop) / 1e9,
@@ -740,41 +374,24 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 
 	pr_info("event %s at %ld Hz for %.1f s: %llu samples, %llu lost, %zu processes, %.1f%% of "
 		"frames unresolved",
-		sampler__event_name(sp), r.freq, elapsed, (unsigned long long)st.samples,
-		(unsigned long long)st.lost, res.nprocs,
-		res.frames_total ? 100.0 * (double)res.frames_unresolved / (double)res.frames_total
-				 : 0.0);
-	unwind_report(&r, &res);
+		st.event, r.freq, st.elapsed, (unsigned long long)st.sampler.samples,
+		(unsigned long long)st.sampler.lost, st.built.nprocs, 100.0 * st.unresolved);
+	unwind_report(&r, &st);
 	if (r.wall)
-		wall_report(&r, &res);
-	if (st.lost)
+		wall_report(&st);
+	if (st.sampler.lost)
 		pr_warn("%llu samples were lost (the ring buffers overflowed); try a lower -F",
-			(unsigned long long)st.lost);
-	if (r.tg.target == SAMPLER_CHILD)
+			(unsigned long long)st.sampler.lost);
+	if (r.tg.target == CAPTURE_COMMAND)
 		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
-			stopped_child ? " (stopped at the end of the recording)" : "");
+			st.command_stopped ? " (stopped at the end of the recording)" : "");
 	rc_report_end(g);
 	ret = EXIT_OK;
 out:
-	if (r.tg.target == SAMPLER_CHILD && child.pid > 0 && !child.exited)
-		child__stop(&child, SIGTERM);
+	capture__free(c);
 	if (signals)
-		rec_signals_restore(old_sig);
-	sampler__free(sp);
-	offcpu__destroy(r.oc);
-	symtab__free(stab);
+		cli_signals_restore(old_sig);
 	profile__free(p);
-	procmaps__free(r.pm);
-	hashmap__free(r.epochs);
-	stackagg__free(r.sa);
-	unwinder__free(r.uw);
-	unwinder__free(r.uw_check);
-	addr_stack__release(&r.stk);
-	addr_stack__release(&r.stk_check);
-	addr_stack__release(&r.offcpu_sink.stk);
-	for (size_t i = 0; i < r.npending; i++)
-		free(r.pending[i].data);
-	free(r.pending);
 	free(r.tg.pids);
 	rc_release_titles(g, title, subtitle);
 	return ret;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What `record` and `offcpu` share: the clock, Ctrl-C handling, /proc
- * helpers, the launched command, and off-CPU capture.
+ * The command-line side of a capture, shared by `record` and `offcpu` (and
+ * the coming `top`): the stop signals, the target and stack options,
+ * running a capture with its live status line, titles and the end-of-run
+ * report. The capture itself is the library's (include/capture.h).
  */
-#ifndef RESQ_CLI_RECORD_COMMON_H
-#define RESQ_CLI_RECORD_COMMON_H
+#ifndef RESQ_CLI_CAPTURE_CMD_H
+#define RESQ_CLI_CAPTURE_CMD_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -13,66 +15,29 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "capture.h"
 #include "cli.h"
-#include "procmaps.h"
 #include "profile.h"
-#include "sample.h"
-#include "sampler.h"
-#include "stackagg.h"
-#include "symtab.h"
-#include "unwinder.h"
 
-
-/* CLOCK_MONOTONIC in ns: the clock of perf samples and bpf_ktime_get_ns(). */
-uint64_t rec_mono_ns(void);
 
 /*
  * SIGINT, SIGTERM and SIGHUP (an ssh disconnect) end the capture: the first
- * sets rec_stop_signal and interrupts waits (no SA_RESTART), and the output
+ * sets cli_stop_signal and interrupts waits (no SA_RESTART), and the output
  * is still written; a second says "still writing, press again to abort"; a
  * third removes the temporary output file and ends the process by that
  * signal, with no partial file. SIGCHLD only interrupts waits, so that a
  * child's exit is seen at once.
  */
-#define REC_NSIGNALS 4
-extern volatile sig_atomic_t rec_stop_signal;
-void rec_signals_install(struct sigaction old[REC_NSIGNALS]);
-void rec_signals_restore(const struct sigaction old[REC_NSIGNALS]);
+#define CLI_NSIGNALS 4
+extern volatile sig_atomic_t cli_stop_signal;
+void cli_signals_install(struct sigaction old[CLI_NSIGNALS]);
+void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS]);
 
 /*
  * Parses "1,2,3" (positive ids) and appends to *@ids / *@n. Returns false
  * after a usage message naming @cmd and @opt.
  */
-bool rec_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n);
-
-/* True while @pid exists and is not a zombie. */
-bool rec_task_alive(pid_t pid);
-/* The process of thread @tid (Tgid in /proc/TID/status); @tid when unknown. */
-pid_t rec_tgid_of(pid_t tid);
-/*
- * Snapshots /proc into @pm: every process when @n is 0, else the processes
- * @ids (the processes of the threads @ids when @tids).
- */
-void rec_snapshot(struct procmaps *pm, const pid_t *ids, size_t n, bool tids);
-
-/* A command run under the profiler, held before its exec until released. */
-struct child {
-	pid_t pid;
-	int go_fd;  /* write end: releases the child to exec */
-	int err_fd; /* read end: errno of a failed exec, EOF on success */
-	bool exited;
-	int status;
-};
-#define CHILD_INIT {.pid = -1, .go_fd = -1, .err_fd = -1}
-
-/* Forks @argv[0] (searched in PATH), held before exec. 0 or -1 after a message. */
-int child__start(struct child *c, char **argv);
-/* Lets the child exec. Returns 0, or the exec's errno after reaping it. */
-int child__release(struct child *c);
-/* Stops a child that is still running: @sig, then SIGKILL after 2 s. */
-void child__stop(struct child *c, int sig);
-/* "exited with status 3", "was killed by signal 9 (Killed)", ... */
-void child__describe_status(int status, char *buf, size_t len);
+bool rc_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n);
 
 /*
  * What to profile, as `record` and `offcpu` take it: -a, -p PID[,PID...],
@@ -81,7 +46,7 @@ void child__describe_status(int status, char *buf, size_t len);
  */
 struct rc_targets {
 	const char *cmd_name; /* "record": in messages and the fallback description */
-	enum sampler_target target;
+	enum capture_target target;
 	bool all;    /* -a given */
 	pid_t *pids; /* -p or -t ids, or the launched command's pid; owned */
 	size_t npids;
@@ -138,19 +103,6 @@ int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv);
  */
 int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const char *arg,
 			  char **argv, void (*usage)(FILE *f));
-/* True if every -p/-t target exists; false after an error naming the first that does not. */
-bool rc_targets__check_alive(const struct rc_targets *t);
-/* True while one of the targets lives. */
-bool rc_targets__any_alive(const struct rc_targets *t);
-/* Starts the command held before exec and makes it the only target. 0, or -1 after a message. */
-int rc_targets__start_child(struct rc_targets *t, struct child *c);
-/* Lets the command exec. 0, or -1 after a message. */
-int rc_targets__release_child(const struct rc_targets *t, struct child *c);
-/*
- * During capture: true once the launched command has exited (reaped into
- * @c), or every -p/-t target has (after saying so).
- */
-bool rc_targets__finished(const struct rc_targets *t, struct child *c);
 /* "system-wide", "-p 1,2", "-t 3" or the command line (cut after 100 bytes); the caller's. */
 char *rc_targets__describe(const struct rc_targets *t);
 /*
@@ -159,14 +111,27 @@ char *rc_targets__describe(const struct rc_targets *t);
  */
 char *rc_targets__set_title(const struct rc_targets *t, struct cli_global *g);
 
-/* The progress line on stderr: "\rLABEL: N s left, " then @fmt, to the end of the line. */
-void rc_progress(const char *label, double left, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /*
- * The symbolizer, with kernel symbols read now (unless @no_kernel).
- * NULL after a message.
+ * Runs @c (new, not started) until its duration ends, its targets exit, a
+ * stop signal or an error: installs the stop signals (into @old: the
+ * caller restores them once the output is written), starts the capture,
+ * says "sampling started" (-v; tests wait for it), polls and shows the
+ * status line under @label on a terminal, then stops the capture. Sets
+ * *@t_stop to the end of capture (CLOCK_MONOTONIC ns). Returns 0, or -1
+ * when the capture could not start (message logged).
  */
-struct symtab *rc_symtab_new(bool no_inline, bool no_kernel);
+int cli_capture_run(struct capture *c, const char *label, struct sigaction old[CLI_NSIGNALS],
+		    uint64_t *t_stop);
+/*
+ * The status line shown during a capture, into @buf: "LABEL: E s, R s
+ * left, N samples, N lost, N processes" (no "left" without a duration).
+ */
+void cli_capture_status(char *buf, size_t len, const char *label, const struct capture_stats *st);
+/* CLOCK_MONOTONIC in ns, for the post-processing timings. */
+uint64_t cli_mono_ns(void);
+/* "exited with status 3", "was killed by signal 9 (Killed)", ... */
+void cli_describe_status(int status, char *buf, size_t len);
+
 /* Reverses *@p with --reverse and writes it. 0, or -1 after a message. */
 int rc_write_profile(struct profile **p, struct cli_global *g);
 /* The closing lines: "stopped early by ..." and "wrote PATH". */
@@ -174,25 +139,7 @@ void rc_report_end(const struct cli_global *g);
 /* Forgets the default @title and @subtitle in @g and frees them. */
 void rc_release_titles(struct cli_global *g, char *title, char *subtitle);
 
-/*
- * Off-CPU capture for `offcpu` and `record --wall`: opens, loads and
- * attaches the BPF program. On failure prints what failed and what to do
- * (missing capability, kernel without BTF, verifier refusal, a build
- * without BPF) and returns NULL. RESQ_BPF_ATTACH=raw_tp (or tp_btf) in the
- * environment forces one program flavour instead of tp_btf with fallback.
- */
-struct offcpu_opts;
-struct offcpu_stats;
-struct offcpu *rec_offcpu_start(const struct offcpu_opts *o);
-/* Where off-CPU samples go: unwound (their callchain) into @stk, then aggregated. */
-struct rec_sink {
-	struct stackagg *sa;
-	struct unwinder *uw;
-	struct addr_stack stk;
-};
-/* A sample_fn adding blocked stacks (weight: ns off CPU) through the struct rec_sink @ctx. */
-int rec_offcpu_sample(const struct raw_sample *s, void *ctx);
 /* Warns about everything the BPF program or the drain dropped, with remedies. */
-void rec_offcpu_report_drops(const struct offcpu_stats *st);
+void cli_report_offcpu_drops(const struct offcpu_stats *st);
 
 #endif

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The capture object in-process: snapshots taken while capture runs are
+ * prefixes of the final profile (on-CPU and off-CPU), its figures (samples,
+ * processes, time left that never wraps below zero), targets by name with
+ * near matches; and the command line's side of it: `-P`, and the status
+ * line, shown on a terminal only and never with -q.
+ */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <errno.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/cli/capture_cmd.h"
+#include "capture.h"
+#include "helpers/helpers.h"
+#include "helpers/proc.h"
+#include "log.h"
+#include "targets.h"
+#include "xalloc.h"
+
+TestSuite(capture, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *folded_of(struct profile *p)
+{
+	char *text;
+
+	cr_assert_not_null(p);
+	text = th_folded(p);
+	profile__free(p);
+	return text;
+}
+
+/*
+ * Polls @c until @enough says so (a snapshot is due) or the capture is
+ * over; fails the test after TH_WAIT_S.
+ */
+static void poll_until(struct capture *c, bool (*enough)(const struct capture_stats *st))
+{
+	double deadline = mono() + TH_WAIT_S;
+	struct capture_stats st;
+
+	for (;;) {
+		int r = capture__poll(c, 100);
+
+		cr_assert_geq(r, 0);
+		capture__stats(c, &st);
+		if (r || enough(&st))
+			return;
+		cr_assert_lt(mono(), deadline, "no progress: %llu samples",
+			     (unsigned long long)st.samples);
+	}
+}
+
+static bool some_samples(const struct capture_stats *st)
+{
+	return st->samples >= 100;
+}
+
+static bool never(const struct capture_stats *st)
+{
+	return false;
+}
+
+Test(capture, snapshot_mid_capture_is_a_prefix_of_the_final_profile)
+{
+	char *burner = th_workload("burner");
+	char *argv[] = {burner, "3", NULL};
+	struct capture *c;
+	struct capture_stats st;
+	char *snap, *final;
+
+	th_privileged_perf(false);
+	c = capture__new(&(struct capture_opts){
+		.target = CAPTURE_COMMAND, .argv = argv, .oncpu = true, .freq = 999});
+	cr_assert_not_null(c, "capture__new: %s", strerror(errno));
+	cr_assert_eq(capture__start(c), 0);
+	poll_until(c, some_samples);
+	snap = folded_of(capture__snapshot(c));
+	capture__stats(c, &st);
+	cr_assert_gt(st.samples, 0);
+	cr_expect_eq(st.processes, 1);
+	cr_expect_gt(st.stacks, 0);
+	poll_until(c, never);
+	cr_assert_eq(capture__stop(c, 0), 0);
+	final = folded_of(capture__finish(c));
+	capture__stats(c, &st);
+	cr_expect(st.command_exited);
+	cr_expect_not(st.command_stopped, "burner ends by itself");
+	cr_expect_lt(st.unresolved, 0.5);
+	th_expect_prefix(snap, final);
+	cr_expect_gt(th_count_where(final, "burn_half"), 0, "%s", final);
+	cr_expect_lt(th_count_where(snap, NULL), th_count_where(final, NULL),
+		     "the capture went on after the snapshot");
+	free(snap);
+	free(final);
+	capture__free(c);
+	free(burner);
+}
+
+Test(capture, stats_count_and_time_left_never_wraps)
+{
+	char *burner = th_workload("burner");
+	char *argv[] = {burner, "30", NULL};
+	struct capture_stats st, again;
+	struct capture *c;
+	char line[200];
+
+	th_privileged_perf(false);
+	c = capture__new(&(struct capture_opts){.target = CAPTURE_COMMAND,
+						 .argv = argv,
+						 .oncpu = true,
+						 .freq = 999,
+						 .duration = 0.3});
+	cr_assert_not_null(c, "capture__new: %s", strerror(errno));
+	capture__stats(c, &st);
+	cr_expect_float_eq(st.remaining, 0.3, 1e-9, "not started: the whole duration is left");
+	cr_assert_eq(capture__start(c), 0);
+	poll_until(c, never);
+	usleep(200000); /* a status line drawn after the end */
+	capture__stats(c, &st);
+	cr_expect_eq(st.remaining, 0, "%g s left after the end", st.remaining);
+	cr_expect_geq(st.elapsed, 0.3);
+	cli_capture_status(line, sizeof(line), "recording", &st);
+	cr_expect_not_null(strstr(line, ", 0.0 s left, "), "%s", line);
+	cr_expect_null(strstr(line, "18446744073"), "%s", line);
+	cr_assert_eq(capture__stop(c, 0), 0);
+	capture__stats(c, &st);
+	cr_expect(st.command_stopped, "burner 30 outlives a 0.3 s capture");
+	cr_expect(WIFSIGNALED(st.command_status) && WTERMSIG(st.command_status) == SIGTERM);
+	usleep(100000);
+	capture__stats(c, &again);
+	cr_expect_eq(st.elapsed, again.elapsed, "elapsed time stops with the capture");
+	cr_expect_gt(st.samples, 0);
+	cr_expect_str_eq(st.event, "cpu-clock");
+	cr_expect_str_eq(st.unwinder_name, "fp");
+	capture__free(c);
+	free(burner);
+}
+
+static bool past_two_drains(const struct capture_stats *st)
+{
+	return st->elapsed > 2.2;
+}
+
+Test(capture, offcpu_snapshot_is_a_prefix_of_the_final_profile)
+{
+	char *sleeper = th_workload("sleeper");
+	char *argv[] = {sleeper, "split", "4", NULL};
+	struct capture_stats st;
+	struct capture *c;
+	char *snap, *final;
+
+	th_privileged_bpf(false);
+	c = capture__new(&(struct capture_opts){
+		.target = CAPTURE_COMMAND, .argv = argv, .offcpu = true, .min_block_ns = 1000});
+	cr_assert_not_null(c, "capture__new: %s", strerror(errno));
+	cr_assert_eq(capture__start(c), 0);
+	poll_until(c, past_two_drains);
+	capture__stats(c, &st);
+	cr_assert_gt(st.samples, 0, "nothing drained in %.1f s", st.elapsed);
+	snap = folded_of(capture__snapshot(c));
+	cr_assert_gt(th_count_where(snap, "sleep_phase"), 0, "%s", snap);
+	final = folded_of(capture__finish(c));
+	th_expect_prefix(snap, final);
+	cr_expect_gt(th_count_where(final, NULL), th_count_where(snap, NULL));
+	free(snap);
+	free(final);
+	capture__free(c);
+	free(sleeper);
+}
+
+Test(capture, missing_target_fails_before_opening_anything)
+{
+	pid_t gone = th_freed_pid();
+	struct capture *c;
+
+	log__set_level(LOG_SILENT);
+	c = capture__new(&(struct capture_opts){
+		.target = CAPTURE_PIDS, .ids = &gone, .nids = 1, .oncpu = true});
+	cr_assert_null(c);
+	cr_expect_eq(errno, ESRCH);
+}
+
+/* --- targets by name --------------------------------------------------------- */
+
+/* Starts `threads 60` under the name @name (a symlink to it); returns its pid. */
+static pid_t start_named(const char *name)
+{
+	char *bin = th_workload("threads");
+	char *link = th_path(th_dir, name);
+	const char *argv[] = {link, "60", NULL};
+	pid_t pid;
+
+	cr_assert_eq(symlink(bin, link), 0);
+	pid = th_spawn_ready(argv, "ready");
+	free(link);
+	free(bin);
+	return pid;
+}
+
+static void end(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static bool has_pid(const pid_t *pids, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+Test(capture, targets_by_command_name_or_executable)
+{
+	pid_t pid = start_named("renamed-prog");
+	const char *by_comm[] = {"renamed-prog"}, *by_exe[] = {"threads"};
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	cr_assert_eq(targets__by_name(by_comm, 1, &pids, &n), 0);
+	cr_expect(has_pid(pids, n, pid), "by command name");
+	free(pids);
+	pids = NULL;
+	n = 0;
+	cr_assert_eq(targets__by_name(by_exe, 1, &pids, &n), 0);
+	cr_expect(has_pid(pids, n, pid), "by the executable's basename");
+	free(pids);
+	end(pid);
+}
+
+Test(capture, unknown_name_lists_near_matches, .init = cr_redirect_stderr)
+{
+	pid_t pid = start_named("flamebait");
+	const char *names[] = {"flamebiat"};
+	char buf[4096] = "", want[64];
+	pid_t *pids = NULL;
+	size_t n = 0, len;
+	FILE *err;
+
+	cr_assert_eq(targets__by_name(names, 1, &pids, &n), -ESRCH);
+	cr_expect_eq(n, 0);
+	fflush(stderr);
+	err = cr_get_redirected_stderr();
+	len = fread(buf, 1, sizeof(buf) - 1, err);
+	buf[len] = '\0';
+	snprintf(want, sizeof(want), "flamebait (%d)", (int)pid);
+	cr_expect_not_null(strstr(buf, "no process is named 'flamebiat'"), "%s", buf);
+	cr_expect_not_null(strstr(buf, want), "%s", buf);
+	free(pids);
+	end(pid);
+}
+
+/* --- the command line ------------------------------------------------------- */
+
+Test(capture, status_line_shows_the_figures)
+{
+	char line[200];
+
+	cli_capture_status(line, sizeof(line), "off-CPU",
+			   &(struct capture_stats){.elapsed = 2.04,
+						   .remaining = 7.96,
+						   .samples = 1234,
+						   .lost = 5,
+						   .processes = 3});
+	cr_expect_str_eq(line, "off-CPU: 2.0 s, 8.0 s left, 1234 samples, 5 lost, 3 processes");
+	cli_capture_status(line, sizeof(line), "recording",
+			   &(struct capture_stats){.elapsed = 1, .remaining = -1, .processes = 1});
+	cr_expect_str_eq(line, "recording: 1.0 s, 0 samples, 0 lost, 1 process");
+}
+
+/* Runs @argv on a pseudo-terminal; returns what it wrote there (stdout and stderr). */
+static char *run_on_pty(const char *const *argv, int *status)
+{
+	char *out = NULL, buf[4096];
+	size_t len = 0;
+	double deadline = mono() + TH_WAIT_S;
+	int fd;
+	pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break; /* EIO once the child has gone */
+		out = xrealloc(out, len + (size_t)n + 1);
+		memcpy(out + len, buf, (size_t)n);
+		len += (size_t)n;
+		cr_assert_lt(mono(), deadline);
+	}
+	close(fd);
+	waitpid(pid, status, 0);
+	out = xrealloc(out, len + 1);
+	out[len] = '\0';
+	return out;
+}
+
+Test(capture, status_line_on_a_terminal_only_and_not_with_quiet)
+{
+	char *burner = th_workload("burner");
+	char *out_path = th_path(th_dir, "out.svg");
+	const char *tty[] = {th_bin(), "record", "-d", "1.5", "-o", out_path, "--", burner, "30",
+			     NULL};
+	const char *quiet[] = {th_bin(), "record", "-q", "-d", "1.5", "-o", out_path, "--", burner,
+			       "30", NULL};
+	struct th_result r;
+	char *text;
+	int status;
+
+	th_privileged_perf(false);
+	text = run_on_pty(tty, &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", text);
+	cr_expect_not_null(strstr(text, "\rrecording: "), "no status line: %s", text);
+	cr_expect_not_null(strstr(text, " s left, "), "%s", text);
+	cr_expect_not_null(strstr(text, " samples, "), "%s", text);
+	cr_expect_null(strstr(text, "18446744073"), "%s", text);
+	free(text);
+
+	text = run_on_pty(quiet, &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", text);
+	cr_expect_null(strstr(text, "recording: "), "-q: %s", text);
+	free(text);
+
+	r = th_run(tty, NULL, 0, TH_WAIT_S);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_null(strstr(r.err, "recording: "), "stderr is no terminal: %s", r.err);
+	cr_expect_null(strchr(r.err, '\r'), "%s", r.err);
+	th_result_free(&r);
+	free(out_path);
+	free(burner);
+}
