@@ -286,6 +286,51 @@ Test(capture, status_line_shows_the_figures)
 	cr_expect_str_eq(line, "recording: 1.0 s, 0 samples, 0 lost, 1 process");
 }
 
+Test(capture, record_by_name)
+{
+	pid_t pid = start_named("byname-prog");
+	const char *args[] = {"-P", "byname-prog", "-d", "1", NULL};
+	char *f = NULL;
+	struct th_result r;
+
+	th_privileged_perf(false);
+	r = th_run_folded("record", &f, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_gt(th_count_where(f, "early_work") + th_count_where(f, "main_work"), 0, "%s", f);
+	th_result_free(&r);
+	free(f);
+	end(pid);
+}
+
+Test(capture, record_by_unknown_name_exits_1)
+{
+	const char *argv[] = {th_bin(), "record", "-P", "resq-no-such-prog", "-d", "1", "-o",
+			      "/dev/null", NULL};
+	struct th_result r = th_run(argv, NULL, 0, 30);
+
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "no process is named 'resq-no-such-prog'"), "%s", r.err);
+	th_result_free(&r);
+}
+
+Test(capture, target_options_clash_with_p_and_names)
+{
+	static const struct {
+		const char *cmd;
+		const char *args[6];
+		const char *msg;
+	} cases[] = {
+		{"record", {"-P", "x", "-t", "1"}, "-P and -t cannot be combined"},
+		{"record", {"-a", "-P", "x"}, "-a cannot be combined with -P"},
+		{"offcpu", {"-P", "x", "--", "true"}, "either -P or a COMMAND"},
+		{"offcpu", {"-P", ",x"}, "invalid value for -P"},
+		{"offcpu", {"-t", "1"}, "unknown or incomplete option"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		th_expect_usage_error(cases[i].cmd, cases[i].args, cases[i].msg, i);
+}
+
 /* Runs @argv on a pseudo-terminal; returns what it wrote there (stdout and stderr). */
 static char *run_on_pty(const char *const *argv, int *status)
 {

@@ -105,3 +105,102 @@ Test(options, global_options_fill_fg_opts, .init = cr_redirect_stderr)
 	cr_assert_str_eq(g.output, "out.svg");
 	cr_assert_eq(cli_global_option(&g, 12345, NULL), 0);
 }
+
+/* Option tables: one group's options reach its parse function; help is made from the table. */
+struct table_ctx {
+	int seen[4];
+	const char *arg;
+};
+
+static int table_parse(void *ctx, int key, const char *arg)
+{
+	struct table_ctx *t = ctx;
+
+	if (key == 'x')
+		return -1;
+	t->seen[key == 'a' ? 0 : key == 'b' ? 1 : key == OPT_GLOBAL_LAST ? 2 : 3]++;
+	if (arg)
+		t->arg = arg;
+	return 0;
+}
+
+static const struct cli_opt_form table_forms[] = {
+	{"one", "the first form"},
+	{"two[,N]", "the second form, whose description is long enough to need a second line "
+		    "of help"},
+	{0},
+};
+
+static const struct cli_opt table_opts[] = {
+	{.key = 'a', .name = "alpha", .help = "the first", .usage = "[-a]"},
+	{.key = 'b', .name = "beta", .arg = "N", .help = "takes N", .usage = "[-b N]"},
+	{.key = OPT_GLOBAL_LAST, .name = "gamma-with-a-long-name", .arg = "VALUE",
+	 .help = "its description starts on the next line"},
+	{.key = OPT_GLOBAL_LAST + 1, .name = "mode", .forms = table_forms},
+	{.key = 'x', .name = "hidden", .flags = CLI_OPT_HIDDEN},
+	{0},
+};
+
+static const struct cli_opt_group table_group = {
+	.heading = "options",
+	.opts = table_opts,
+	.parse = table_parse,
+};
+
+Test(options, tables_make_the_parser, .init = cr_redirect_stderr)
+{
+	struct table_ctx t = {0};
+	struct cli_global g = {0};
+	const struct cli_spec spec = {
+		.name = "test",
+		.groups = {{&table_group, &t, .without = "b"}},
+		.ngroups = 1,
+	};
+	char *ok[] = {"test", "-a", "--gamma-with-a-long-name", "v", "--mode=two,3", "-o", "o.svg",
+		      "file", NULL};
+	char *bad[] = {"test", "-b", "1", NULL};
+
+	optind = 0;
+	cr_assert_eq(cli_spec__parse(&spec, &g, 8, ok), 0);
+	cr_expect_eq(t.seen[0], 1);
+	cr_expect_eq(t.seen[2], 1);
+	cr_expect_eq(t.seen[3], 1);
+	cr_expect_str_eq(t.arg, "two,3");
+	cr_expect_str_eq(g.output, "o.svg", "global options come with every command");
+	cr_expect_str_eq(ok[optind], "file");
+	optind = 0;
+	cr_expect_eq(cli_spec__parse(&spec, &g, 3, bad), -1, "-b is left out of this command");
+}
+
+Test(options, tables_make_the_help)
+{
+	struct table_ctx t = {0};
+	const struct cli_spec spec = {
+		.name = "test",
+		.usage_tail = "FILE...",
+		.examples = "  resq-flame test -a file\n",
+		.groups = {{&table_group, &t}},
+		.ngroups = 1,
+	};
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cli_spec__help(&spec, f);
+	fclose(f);
+	cr_expect_not_null(strstr(text, "usage: resq-flame test [-a] [-b N] FILE...\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "\noptions:\n  -a, --alpha            the first\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "  -b, --beta N           takes N\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "      --gamma-with-a-long-name VALUE\n"
+					"                         its description"),
+			   "%s", text);
+	cr_expect_not_null(strstr(text, "      --mode one         the first form\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "      --mode two[,N]     the second form"), "%s", text);
+	cr_expect_null(strstr(text, "hidden"), "%s", text);
+	cr_expect_not_null(strstr(text, "\nglobal options (resq-flame --help): -o PATH,"), "%s",
+			   text);
+	cr_expect_not_null(strstr(text, "\nexamples:\n  resq-flame test -a file\n"), "%s", text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cr_expect_lt(strlen(line), 80, "too long: %s", line);
+	free(text);
+}

@@ -181,6 +181,14 @@ static unsigned similarity(const char *want, const char *have)
 	if (strcasestr(have, want) || strcasestr(want, have))
 		return 8;
 	d = distance(want, have);
+	if (strchr(have, '/')) { /* kernel threads: "kworker/0:1" is a kworker */
+		char base[64];
+		size_t n = strcspn(have, "/");
+
+		snprintf(base, sizeof(base), "%.*s", (int)(n < 63 ? n : 63), have);
+		if (distance(want, base) < d)
+			d = distance(want, base);
+	}
 	if (d <= (lw < 6 ? 1u : lw < 12 ? 2u : 3u))
 		return 8 - d;
 	return 0;

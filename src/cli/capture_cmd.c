@@ -19,7 +19,8 @@
 #include "log.h"
 #include "xalloc.h"
 
-bool rc_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n)
+/* Appends "1,2,3" (positive ids) to *@ids / *@n. False after a usage message. */
+static bool parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n)
 {
 	const char *p = arg;
 	size_t alloc = *n;
@@ -47,49 +48,122 @@ bool rc_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids
 	return true;
 }
 
-/* --- targets and the command line ------------------------------------------ */
-
-int rc_targets__parse_option(struct rc_targets *t, int c, const char *arg)
+/* Appends the names of "a,b,c" to t->names. False after a usage message. */
+static bool parse_names(struct cli_targets *t, const char *arg)
 {
-	switch (c) {
-	case 'a': t->all = true; return 1;
+	const char *p = arg;
+	size_t alloc = t->nnames;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (!len) {
+			cli_usage_error(t->cmd_name,
+					"invalid value for -P: '%s' (expected names like nginx,redis-server)",
+					arg);
+			return false;
+		}
+		ALLOC_GROW(t->names, t->nnames + 1, alloc);
+		t->names[t->nnames++] = xstrndup(p, len);
+		p += len + (p[len] == ',');
+	}
+	if (!t->nnames) {
+		cli_usage_error(t->cmd_name, "-P needs at least one name");
+		return false;
+	}
+	return true;
+}
+
+/* --- target and stack options -------------------------------------------------- */
+
+static int targets_parse(void *ctx, int key, const char *arg)
+{
+	struct cli_targets *t = ctx;
+	const char *opt = key == 'p' ? "-p" : key == 'P' ? "-P" : "-t";
+
+	switch (key) {
+	case 'a': t->all = true; return 0;
 	case 'p':
+	case 'P':
 	case 't':
-		if (t->target != CAPTURE_SYSTEM &&
-		    t->target != (c == 'p' ? CAPTURE_PIDS : CAPTURE_TIDS)) {
-			cli_usage_error(t->cmd_name, "-p and -t cannot be combined");
+		/* -p and -P add up to a set of processes; -t is threads. */
+		if (t->ids_opt && (key == 't') != (t->target == CAPTURE_TIDS)) {
+			cli_usage_error(t->cmd_name, "%s and %s cannot be combined", t->ids_opt, opt);
 			return -1;
 		}
-		t->target = c == 'p' ? CAPTURE_PIDS : CAPTURE_TIDS;
-		if (!rc_parse_ids(t->cmd_name, c == 'p' ? "-p" : "-t", arg, &t->pids, &t->npids))
-			return -1;
-		return 1;
-	case 'd': return cli_parse_duration("-d", arg, false, &t->duration) ? 1 : -1;
+		t->target = key == 't' ? CAPTURE_TIDS : CAPTURE_PIDS;
+		if (!t->ids_opt)
+			t->ids_opt = opt;
+		if (key == 'P')
+			return parse_names(t, arg) ? 0 : -1;
+		return parse_ids(t->cmd_name, opt, arg, &t->pids, &t->npids) ? 0 : -1;
+	case 'd': return cli_parse_duration("-d", arg, false, &t->duration) ? 0 : -1;
 	}
-	return 0;
+	return -1;
 }
 
-int rc_stack_opts__parse_option(struct rc_stack_opts *o, int c)
+static const struct cli_opt target_opts[] = {
+	{.key = 'a', .name = "all-cpus", .help = "every process on every CPU", .usage = "[-a]"},
+	{.key = 'p', .name = "pid", .arg = "PID,...", .help = "every thread of these processes, and the threads and processes they start during "
+	 "the run", .usage = "[-p PID[,PID...]]"},
+	{.key = 'P', .name = "process", .arg = "NAME,...", .help = "every process whose command name or executable's basename is NAME (as -p with their "
+	 "ids); a NAME that matches nothing is an error listing the similar names that run", .usage = "[-P NAME[,NAME...]]"},
+	{.key = 't', .name = "tid", .arg = "TID,...", .help = "exactly these threads", .usage = "[-t TID[,TID...]]"},
+	{.key = 'd', .name = "duration", .arg = "D", .help = "how long: 500ms, 5s, 2m; a bare number is seconds (default 30 s). Ctrl-C stops early "
+	 "and still writes the profile", .usage = "[-d DURATION]"},
+	{.key = CLI_OPT_OPERAND, .arg = "-- COMMAND ARGS...", .help = "run COMMAND and profile it, and what it starts, from its first instruction until it "
+	 "exits or the duration ends (then it is stopped with SIGTERM); its exit status is "
+	 "reported"},
+	{0},
+};
+
+const struct cli_opt_group cli_target_group = {
+	.heading = "what to profile (default -a)",
+	.opts = target_opts,
+	.parse = targets_parse,
+};
+
+enum {
+	OPT_NO_KERNEL = CLI_OPT_CAPTURE_FIRST,
+	OPT_NO_INLINE,
+	OPT_PID_FRAMES,
+	OPT_THREAD_FRAMES,
+};
+
+static int stack_parse(void *ctx, int key, const char *arg)
 {
-	switch (c) {
-	case RC_OPT_NO_KERNEL: o->no_kernel = true; return 1;
-	case RC_OPT_NO_INLINE: o->no_inline = true; return 1;
-	case RC_OPT_PID_FRAMES: o->pid_frames = true; return 1;
-	case RC_OPT_THREAD_FRAMES: o->thread_frames = true; return 1;
+	struct cli_stack_opts *o = ctx;
+
+	switch (key) {
+	case OPT_NO_KERNEL: o->no_kernel = true; return 0;
+	case OPT_NO_INLINE: o->no_inline = true; return 0;
+	case OPT_PID_FRAMES: o->pid_frames = true; return 0;
+	case OPT_THREAD_FRAMES: o->thread_frames = true; return 0;
 	}
-	return 0;
+	return -1;
 }
 
-int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv)
-{
-	const char *ids_opt = t->target == CAPTURE_PIDS ? "-p" : "-t";
+static const struct cli_opt stack_opts[] = {
+	{.key = OPT_NO_KERNEL, .name = "no-kernel", .help = "leave out kernel frames (they are not collected)", .usage = "[--no-kernel]"},
+	{.key = OPT_NO_INLINE, .name = "no-inline", .help = "no separate frames for inlined functions", .usage = "[--no-inline]"},
+	{.key = OPT_PID_FRAMES, .name = "pid-frames", .help = "root frames comm-PID instead of comm", .usage = "[--pid-frames]"},
+	{.key = OPT_THREAD_FRAMES, .name = "thread-frames", .help = "a frame THREADNAME-TID under each process root"},
+	{0},
+};
 
+const struct cli_opt_group cli_stack_group = {
+	.opts = stack_opts,
+	.parse = stack_parse,
+};
+
+int cli_targets__finish(struct cli_targets *t, int argc, char **argv)
+{
 	if (optind < argc) {
 		t->cmd = argv + optind;
 		t->ncmd = argc - optind;
 		if (t->target != CAPTURE_SYSTEM) {
 			cli_usage_error(t->cmd_name, "give either %s or a COMMAND, not both",
-					ids_opt);
+					t->ids_opt);
 			return -1;
 		}
 		if (t->all) {
@@ -98,33 +172,43 @@ int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv)
 		}
 		t->target = CAPTURE_COMMAND;
 	} else if (t->all && t->target != CAPTURE_SYSTEM) {
-		cli_usage_error(t->cmd_name, "-a cannot be combined with %s", ids_opt);
+		cli_usage_error(t->cmd_name, "-a cannot be combined with %s", t->ids_opt);
 		return -1;
 	}
 	return 0;
 }
 
-int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const char *arg,
-			  char **argv, void (*usage)(FILE *f))
+void cli_targets__release(struct cli_targets *t)
 {
-	int ret;
+	size_t i;
 
-	switch (c) {
-	case 'h': usage(stdout); return 1;
-	case 'V': cli_print_version(); return 1;
-	case '?':
-		cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-		return -1;
-	}
-	ret = cli_global_option(g, c, arg);
-	if (ret > 0)
-		return 0;
-	if (!ret)
-		cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-	return -1;
+	for (i = 0; i < t->nnames; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->pids);
+	t->names = NULL;
+	t->pids = NULL;
+	t->nnames = t->npids = 0;
 }
 
-char *rc_targets__describe(const struct rc_targets *t)
+void cli_capture_opts(struct capture_opts *o, const struct cli_targets *t,
+		      const struct cli_stack_opts *so)
+{
+	o->target = t->target;
+	o->ids = t->pids;
+	o->nids = t->npids;
+	o->names = (const char *const *)t->names;
+	o->nnames = t->nnames;
+	o->argv = t->cmd;
+	o->duration = t->duration;
+	o->no_kernel = so->no_kernel;
+	o->no_inline = so->no_inline;
+	o->pid_frames = so->pid_frames;
+	o->thread_frames = so->thread_frames;
+}
+
+/* "system-wide", "-p 1,2", "-P nginx", "-t 3" or the command line (cut after 100 bytes). */
+static char *describe(const struct cli_targets *t)
 {
 	char *s = NULL;
 	size_t len = 0, i;
@@ -136,9 +220,14 @@ char *rc_targets__describe(const struct rc_targets *t)
 	case CAPTURE_SYSTEM: fputs("system-wide", f); break;
 	case CAPTURE_PIDS:
 	case CAPTURE_TIDS:
-		fputs(t->target == CAPTURE_PIDS ? "-p " : "-t ", f);
+		if (t->npids)
+			fputs(t->target == CAPTURE_PIDS ? "-p " : "-t ", f);
 		for (i = 0; i < t->npids; i++)
 			fprintf(f, "%s%d", i ? "," : "", (int)t->pids[i]);
+		if (t->nnames)
+			fputs(t->npids ? " -P " : "-P ", f);
+		for (i = 0; i < t->nnames; i++)
+			fprintf(f, "%s%s", i ? "," : "", t->names[i]);
 		break;
 	case CAPTURE_COMMAND:
 		for (i = 0; i < (size_t)t->ncmd; i++) {
@@ -154,14 +243,14 @@ char *rc_targets__describe(const struct rc_targets *t)
 	return s;
 }
 
-char *rc_targets__set_title(const struct rc_targets *t, struct cli_global *g)
+char *cli_targets__set_title(const struct cli_targets *t, struct cli_global *g)
 {
 	char *target, *title;
 	size_t len;
 
 	if (g->title_set)
 		return NULL;
-	target = rc_targets__describe(t);
+	target = describe(t);
 	len = strlen(target) + 32;
 	title = xmalloc(len);
 	snprintf(title, len, "resq-flame %s: %s", t->cmd_name, target);
@@ -234,7 +323,7 @@ void cli_describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "ended with wait status 0x%x", status);
 }
 
-int rc_write_profile(struct profile **p, struct cli_global *g)
+int cli_capture_write(struct profile **p, struct cli_global *g)
 {
 	if (g->reverse) {
 		struct profile *t = profile__reversed(*p);
@@ -245,7 +334,7 @@ int rc_write_profile(struct profile **p, struct cli_global *g)
 	return cli_write_profile(*p, g) ? -1 : 0;
 }
 
-void rc_report_end(const struct cli_global *g)
+void cli_capture_report_end(const struct cli_global *g)
 {
 	if (cli_stop_signal)
 		pr_info("stopped early by %s", strsignal(cli_stop_signal));
@@ -253,7 +342,7 @@ void rc_report_end(const struct cli_global *g)
 		pr_info("wrote %s", g->output ? g->output : "flamegraph.svg");
 }
 
-void rc_release_titles(struct cli_global *g, char *title, char *subtitle)
+void cli_release_titles(struct cli_global *g, char *title, char *subtitle)
 {
 	if (g->fg.title == title)
 		g->fg.title = NULL;

@@ -34,82 +34,58 @@ void cli_signals_install(struct sigaction old[CLI_NSIGNALS]);
 void cli_signals_restore(const struct sigaction old[CLI_NSIGNALS]);
 
 /*
- * Parses "1,2,3" (positive ids) and appends to *@ids / *@n. Returns false
- * after a usage message naming @cmd and @opt.
- */
-bool rc_parse_ids(const char *cmd, const char *opt, const char *arg, pid_t **ids, size_t *n);
-
-/*
  * What to profile, as `record` and `offcpu` take it: -a, -p PID[,PID...],
- * -t TID[,TID...] (record only), -d DURATION and `-- COMMAND ARGS...`.
- * Fill @cmd_name and @duration (the default), zero the rest.
+ * -P NAME[,NAME...], -t TID[,TID...] (record only), -d DURATION and
+ * `-- COMMAND ARGS...`. Fill @cmd_name and @duration (the default), zero
+ * the rest; cli_targets__release() frees what the options added.
  */
-struct rc_targets {
-	const char *cmd_name; /* "record": in messages and the fallback description */
+struct cli_targets {
+	const char *cmd_name; /* "record": in messages and the title */
 	enum capture_target target;
-	bool all;    /* -a given */
-	pid_t *pids; /* -p or -t ids, or the launched command's pid; owned */
+	const char *ids_opt; /* "-p", "-P" or "-t": the option that set the target */
+	bool all;	     /* -a given */
+	pid_t *pids;	     /* -p or -t ids; owned */
 	size_t npids;
+	char **names; /* -P names; owned */
+	size_t nnames;
 	double duration; /* seconds */
 	char **cmd;	 /* borrowed from argv; NULL without a command */
 	int ncmd;
 };
 
 /* How stacks are built, options both commands take. */
-struct rc_stack_opts {
+struct cli_stack_opts {
 	bool no_kernel;	    /* --no-kernel */
 	bool no_inline;	    /* --no-inline */
 	bool pid_frames;    /* --pid-frames */
 	bool thread_frames; /* --thread-frames */
 };
 
-/* Their option ids; each command's own ids start at RC_OPT_LAST. */
+/* Option ids of the groups below; a command's own ids start at CLI_OPT_CAPTURE_LAST. */
 enum {
-	RC_OPT_NO_KERNEL = OPT_GLOBAL_LAST,
-	RC_OPT_NO_INLINE,
-	RC_OPT_PID_FRAMES,
-	RC_OPT_THREAD_FRAMES,
-	RC_OPT_LAST,
+	CLI_OPT_CAPTURE_FIRST = OPT_GLOBAL_LAST,
+	CLI_OPT_CAPTURE_LAST = CLI_OPT_CAPTURE_FIRST + 16,
 };
 
-#define RC_STACK_LONG_OPTIONS                                                                   \
-	{"no-kernel", no_argument, NULL, RC_OPT_NO_KERNEL},                                     \
-		{"no-inline", no_argument, NULL, RC_OPT_NO_INLINE},                             \
-		{"pid-frames", no_argument, NULL, RC_OPT_PID_FRAMES},                           \
-		{"thread-frames", no_argument, NULL, RC_OPT_THREAD_FRAMES}
+/* The target options (ctx: struct cli_targets; record also takes -t, offcpu not). */
+extern const struct cli_opt_group cli_target_group;
+/* The stack options (ctx: struct cli_stack_opts), listed under the heading before. */
+extern const struct cli_opt_group cli_stack_group;
 
-/* Takes getopt's option @c if it is one of RC_STACK_LONG_OPTIONS: returns 1, else 0. */
-int rc_stack_opts__parse_option(struct rc_stack_opts *o, int c);
-
-/* The long options rc_targets__parse_option() takes (-t is the caller's to add). */
-#define RC_TARGET_LONG_OPTIONS                                                                  \
-	{"all-cpus", no_argument, NULL, 'a'}, {"pid", required_argument, NULL, 'p'},            \
-		{"duration", required_argument, NULL, 'd'}
-
-/*
- * Takes getopt's option @c (-a, -p, -t, -d). Returns 1 if it was one of
- * them, 0 if not, -1 after a usage message.
- */
-int rc_targets__parse_option(struct rc_targets *t, int c, const char *arg);
 /*
  * After the options: the command from argv[optind...], and the checks that
  * targets do not clash. Returns 0, or -1 after a usage message.
  */
-int rc_targets__finish_args(struct rc_targets *t, int argc, char **argv);
-/*
- * The options every command shares after its own: -h (@usage), -V, the
- * global ones and unknown ones. Returns 1 after help or version, 0 for a
- * global option taken, -1 after a usage message.
- */
-int rc_parse_other_option(struct cli_global *g, const char *cmd, int c, const char *arg,
-			  char **argv, void (*usage)(FILE *f));
-/* "system-wide", "-p 1,2", "-t 3" or the command line (cut after 100 bytes); the caller's. */
-char *rc_targets__describe(const struct rc_targets *t);
+int cli_targets__finish(struct cli_targets *t, int argc, char **argv);
+void cli_targets__release(struct cli_targets *t);
+/* Fills @o's target and stack fields from @t (borrowed by @o) and @so. */
+void cli_capture_opts(struct capture_opts *o, const struct cli_targets *t,
+		      const struct cli_stack_opts *so);
 /*
  * Sets the default title "resq-flame CMD: TARGET" unless --title was given.
  * Returns the title to free after the profile is written (NULL when none).
  */
-char *rc_targets__set_title(const struct rc_targets *t, struct cli_global *g);
+char *cli_targets__set_title(const struct cli_targets *t, struct cli_global *g);
 
 /*
  * Runs @c (new, not started) until its duration ends, its targets exit, a
@@ -133,12 +109,11 @@ uint64_t cli_mono_ns(void);
 void cli_describe_status(int status, char *buf, size_t len);
 
 /* Reverses *@p with --reverse and writes it. 0, or -1 after a message. */
-int rc_write_profile(struct profile **p, struct cli_global *g);
+int cli_capture_write(struct profile **p, struct cli_global *g);
 /* The closing lines: "stopped early by ..." and "wrote PATH". */
-void rc_report_end(const struct cli_global *g);
+void cli_capture_report_end(const struct cli_global *g);
 /* Forgets the default @title and @subtitle in @g and frees them. */
-void rc_release_titles(struct cli_global *g, char *title, char *subtitle);
-
+void cli_release_titles(struct cli_global *g, char *title, char *subtitle);
 /* Warns about everything the BPF program or the drain dropped, with remedies. */
 void cli_report_offcpu_drops(const struct offcpu_stats *st);
 

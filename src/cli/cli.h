@@ -54,17 +54,89 @@ enum {
 	OPT_GLOBAL_LAST, /* command-specific ids start here */
 };
 
-extern const struct option cli_global_options[];
-#define CLI_GLOBAL_SHORTOPTS "o:f:qvhV"
+/*
+ * Option tables. Each option of a command is written once, in a group:
+ * its names, its argument and its help. A command's parser and its --help
+ * text (usage line, option entries, the global options) are made from its
+ * groups, so they cannot disagree (iovisor/bcc libbpf-tools/offcputime.c's
+ * table, with one parse function per group instead of strtol blocks).
+ */
+#define CLI_OPT_OPERAND 0 /* not an option: a help entry for operands ("-- COMMAND ARGS...") */
+
+enum cli_opt_flags {
+	CLI_OPT_HIDDEN = 1 << 0, /* parsed, not in --help (debugging options) */
+};
+
+/* Another help entry of the same option: "--call-graph fp", "--call-graph dwarf[,SIZE]". */
+struct cli_opt_form {
+	const char *arg;
+	const char *help;
+};
+
+struct cli_opt {
+	int key;	  /* the short letter, or an OPT_* id (>= 256) for long-only options */
+	const char *name; /* the long name without "--"; NULL: none */
+	const char *arg;  /* its argument in help ("HZ"); NULL: takes none (but see @forms) */
+	const char *help; /* one paragraph; wrapped from column 25 */
+	const char *usage; /* its form in the usage line ("[-F HZ]"); NULL: not there */
+	/* Several help entries, each with its argument (the option takes one); ended by {0}. */
+	const struct cli_opt_form *forms;
+	unsigned flags;			  /* enum cli_opt_flags */
+};
+
+/* Options listed under one heading and taken by one function. */
+struct cli_opt_group {
+	const char *heading; /* "options"; NULL: listed under the heading before */
+	const struct cli_opt *opts; /* ended by {0} */
+	/* Takes option @key (@arg NULL when it has none) into @ctx: 0, or -1 after a usage message. */
+	int (*parse)(void *ctx, int key, const char *arg);
+};
+
+/* A group as a command uses it: where its options go, and which short keys it leaves out. */
+struct cli_group_ref {
+	const struct cli_opt_group *group;
+	void *ctx;
+	const char *without; /* short keys this command does not take ("t"); NULL: none */
+};
+
+#define CLI_MAX_GROUPS 8
+
+/* A command's options and help; the global options come with every command. */
+struct cli_spec {
+	const char *name;	/* "record" */
+	const char *usage_tail; /* after the options in the usage line ("[-- COMMAND ARGS...]") */
+	const char *more_usage; /* a second usage line ("resq-flame perf ...   (the same)") */
+	const char *about;	/* paragraphs after the usage, lines ending in '\n' */
+	const char *notes;	/* paragraphs after the options */
+	const char *examples;	/* lines, each "  resq-flame ...\n" */
+	bool stop_at_operand;	/* the first operand ends the options (a command line follows) */
+	/* Writes --help instead of the generated text (the top level's command list). */
+	void (*help)(const struct cli_spec *s, FILE *f);
+	struct cli_group_ref groups[CLI_MAX_GROUPS];
+	size_t ngroups;
+};
+
+/* The global options (-o, -f, -q, -v, -h, -V, --title, ...); ctx: struct cli_global. */
+extern const struct cli_opt_group cli_global_group;
 
 /*
- * Handles a global option returned by getopt_long. Returns 1 when handled,
- * 0 when @opt is not global, -1 on a bad value (message printed).
+ * Parses @argv (argv[0] is the command) by @s's groups and the global ones
+ * into @g. Returns 0 (operands start at optind), 1 after printing --help or
+ * --version, or -1 after a usage message.
+ */
+int cli_spec__parse(const struct cli_spec *s, struct cli_global *g, int argc, char **argv);
+/* Writes the --help text of @s. */
+void cli_spec__help(const struct cli_spec *s, FILE *f);
+/* Writes the entries of @groups under their headings (the top-level help's globals too). */
+void cli_opts_help(FILE *f, const struct cli_group_ref *groups, size_t ngroups);
+/* Writes the paragraph naming every global option (in each command's help). */
+void cli_global_synopsis(FILE *f);
+
+/*
+ * Handles a global option. Returns 1 when handled, 0 when @opt is not
+ * global, -1 on a bad value (message printed).
  */
 int cli_global_option(struct cli_global *g, int opt, const char *arg);
-
-/* Returns a malloc'd table: cli_global_options followed by @extra. */
-struct option *cli_options_merge(const struct option *extra);
 
 /* Number parsing for option values; false (after a message) when invalid. */
 bool cli_parse_double(const char *opt, const char *arg, double min, double max, double *out);

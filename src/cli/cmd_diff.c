@@ -24,47 +24,73 @@ enum {
 	OPT_SAMPLE_TYPE,
 };
 
-static const struct option diff_options[] = {
-	{"normalize", no_argument, NULL, OPT_NORMALIZE},
-	{"negate", no_argument, NULL, OPT_NEGATE},
-	{"strip-hex", no_argument, NULL, OPT_STRIP_HEX},
-	{"sample-type", required_argument, NULL, OPT_SAMPLE_TYPE},
-	{NULL, 0, NULL, 0},
+/* What diff's own options set. */
+struct diff_opts {
+	struct cli_global *g;
+	struct import_opts io;
+	bool normalize, strip_hex;
 };
 
-static void diff_usage(FILE *f)
+static int diff_parse(void *ctx, int key, const char *arg)
 {
-	fputs("usage: resq-flame diff [OPTIONS] BEFORE AFTER [-o OUT]\n"
-	      "\n"
-	      "Compares two profiles of any supported formats (each detected from its\n"
-	      "content) and writes a differential flame graph: frame widths come from\n"
-	      "AFTER; red frames grew and blue ones shrank since BEFORE, more saturated\n"
-	      "for bigger changes; frames only in AFTER are marked new, and the share of\n"
-	      "frames only in BEFORE is reported as gone. Stacks are matched by their\n"
-	      "text (frame names), so a perf capture can be compared with a pprof one.\n"
-	      "\n"
-	      "options:\n"
-	      "      --normalize        scale BEFORE to AFTER's total first (compare shares,\n"
-	      "                         not absolute counts)\n"
-	      "      --negate           swap the colours (red shrank, blue grew); to size\n"
-	      "                         frames by BEFORE, swap the inputs and add --negate\n"
-	      "      --strip-hex        remove hex addresses (0x7f3a..., +0x1f offsets, bare\n"
-	      "                         8+ digit hex words) from frame names before matching\n"
-	      "      --sample-type NAME pprof inputs: the sample type to compare\n"
-	      "  -o, --output PATH      default flamegraph.svg; '-' is stdout\n"
-	      "  -f, --format FMT       svg (default), folded ('stack BEFORE AFTER' lines, as\n"
-	      "                         difffolded.pl writes), pprof, speedscope, cpuprofile\n"
-	      "      --title, --subtitle, --width, --minwidth, --inverted, --countname ...\n"
-	      "                         as for render\n"
-	      "\n"
-	      "examples:\n"
-	      "  resq-flame diff before.folded after.folded -o diff.svg\n"
-	      "  resq-flame diff --normalize old.pb.gz new.pb.gz -o diff.svg\n"
-	      "  resq-flame diff --strip-hex a.perf b.perf -f folded -o diff.folded\n"
-	      "  resq-flame render diff.folded --negate -o diff.svg\n"
-	      "  resq-flame diff --negate after.folded before.folded -o shrank.svg\n",
-	      f);
+	struct diff_opts *d = ctx;
+
+	switch (key) {
+	case OPT_NORMALIZE: d->normalize = true; return 0;
+	case OPT_NEGATE: d->g->fg.negate = true; return 0;
+	case OPT_STRIP_HEX: d->strip_hex = true; return 0;
+	case OPT_SAMPLE_TYPE: d->io.sample_type = arg; return 0;
+	}
+	return -1;
 }
+
+static const struct cli_opt diff_opts[] = {
+	{.key = OPT_NORMALIZE,
+	 .name = "normalize",
+	 .usage = "[--normalize]",
+	 .help = "scale BEFORE to AFTER's total first (compare shares, not absolute counts)"},
+	{.key = OPT_NEGATE,
+	 .name = "negate",
+	 .usage = "[--negate]",
+	 .help = "swap the colours (red shrank, blue grew); to size frames by BEFORE, swap the "
+		 "inputs and add --negate"},
+	{.key = OPT_STRIP_HEX,
+	 .name = "strip-hex",
+	 .usage = "[--strip-hex]",
+	 .help = "remove hex addresses (0x7f3a..., +0x1f offsets, bare 8+ digit hex words) from "
+		 "frame names before matching"},
+	{.key = OPT_SAMPLE_TYPE,
+	 .name = "sample-type",
+	 .arg = "NAME",
+	 .usage = "[--sample-type NAME]",
+	 .help = "pprof inputs: the sample type to compare"},
+	{0},
+};
+
+static const struct cli_opt_group diff_group = {
+	.heading = "options",
+	.opts = diff_opts,
+	.parse = diff_parse,
+};
+
+static const char diff_about[] =
+	"Compares two profiles of any supported formats (each detected from its\n"
+	"content) and writes a differential flame graph: frame widths come from\n"
+	"AFTER; red frames grew and blue ones shrank since BEFORE, more saturated\n"
+	"for bigger changes; frames only in AFTER are marked new, and the share of\n"
+	"frames only in BEFORE is reported as gone. Stacks are matched by their\n"
+	"text (frame names), so a perf capture can be compared with a pprof one.\n";
+
+static const char diff_notes[] =
+	"-f folded writes 'stack BEFORE AFTER' lines, as difffolded.pl does; render\n"
+	"draws them as the same differential graph.\n";
+
+static const char diff_examples[] =
+	"  resq-flame diff before.folded after.folded -o diff.svg\n"
+	"  resq-flame diff --normalize old.pb.gz new.pb.gz -o diff.svg\n"
+	"  resq-flame diff --strip-hex a.perf b.perf -f folded -o diff.folded\n"
+	"  resq-flame render diff.folded --negate -o diff.svg\n"
+	"  resq-flame diff --negate after.folded before.folded -o shrank.svg\n";
 
 /* Builds the differential profile, one input at a time. */
 struct differ {
@@ -199,43 +225,29 @@ static void add_profile(struct differ *df, const struct profile *src, enum profi
 
 int cmd_diff(int argc, char **argv, struct cli_global *g)
 {
-	struct option *opts = cli_options_merge(diff_options);
-	struct import_opts io = {0};
+	struct diff_opts d = {.g = g};
+	const struct cli_spec spec = {
+		.name = "diff",
+		.usage_tail = "BEFORE AFTER [-o OUT]",
+		.about = diff_about,
+		.notes = diff_notes,
+		.examples = diff_examples,
+		.groups = {{&diff_group, &d}},
+		.ngroups = 1,
+	};
+	struct import_opts io;
 	struct profile *before = NULL, *after = NULL;
 	struct differ df = {.sb = STRBUF_INIT};
-	bool normalize = false;
 	double tb, ta, scale = 1;
 	char *subtitle = NULL;
-	int c, ret = EXIT_FAIL;
+	int ret = EXIT_FAIL;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		int r;
-
-		switch (c) {
-		case 'h':
-			diff_usage(stdout);
-			ret = EXIT_OK;
-			goto out;
-		case 'V':
-			cli_print_version();
-			ret = EXIT_OK;
-			goto out;
-		case '?':
-			ret = cli_usage_error("diff", "unknown or incomplete option '%s'",
-					      argv[optind - 1]);
-			goto out;
-		case OPT_NORMALIZE: normalize = true; continue;
-		case OPT_NEGATE: g->fg.negate = true; continue;
-		case OPT_STRIP_HEX: df.strip_hex = true; continue;
-		case OPT_SAMPLE_TYPE: io.sample_type = optarg; continue;
-		}
-		r = cli_global_option(g, c, optarg);
-		if (r <= 0) {
-			ret = EXIT_USAGE;
-			goto out;
-		}
-	}
+	ret = cli_spec__parse(&spec, g, argc, argv);
+	if (ret)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	ret = EXIT_FAIL;
+	io = d.io;
+	df.strip_hex = d.strip_hex;
 	if (argc - optind != 2) {
 		ret = cli_usage_error("diff", "expected two profiles, BEFORE and AFTER (got %d)",
 				      argc - optind);
@@ -252,7 +264,7 @@ int cmd_diff(int argc, char **argv, struct cli_global *g)
 		goto out;
 	tb = profile__total(before, PROFILE_COL_MAIN);
 	ta = profile__total(after, PROFILE_COL_MAIN);
-	if (normalize && tb > 0)
+	if (d.normalize && tb > 0)
 		scale = ta / tb;
 
 	df.d = profile__new();
@@ -266,7 +278,7 @@ int cmd_diff(int argc, char **argv, struct cli_global *g)
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(strlen(argv[optind]) + strlen(argv[optind + 1]) + 64);
 		sprintf(subtitle, "before: %s, after: %s%s", argv[optind], argv[optind + 1],
-			normalize ? " (before normalized)" : "");
+			d.normalize ? " (before normalized)" : "");
 		g->fg.subtitle = subtitle;
 	}
 	pr_debug("diff: before %g, after %g %s; before scaled by %g", tb, ta,
@@ -287,6 +299,5 @@ out:
 	free(df.buf);
 	strbuf__release(&df.sb);
 	free(subtitle);
-	free(opts);
 	return ret;
 }

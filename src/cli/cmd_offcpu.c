@@ -2,9 +2,9 @@
 /*
  * resq-flame offcpu: blocked (off-CPU) time by stack, measured by an eBPF
  * program on the scheduler's switch tracepoint, system-wide, for
- * processes, or for a command it launches. The maps are drained every
- * second (so that they do not fill) into the stack aggregator; afterwards
- * the stacks are symbolized like record's and weighted in microseconds.
+ * processes, or for a command it launches: the options, the output and
+ * the report around a capture object (include/capture.h), whose stacks
+ * weigh blocked microseconds.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,176 +21,135 @@
 #define MAX_MAP_SIZE	 (1L << 22)
 
 enum {
-	OPT_MIN_BLOCK = RC_OPT_LAST,
+	OPT_MIN_BLOCK = CLI_OPT_CAPTURE_LAST,
 	OPT_MAX_BLOCK,
 	OPT_STATE,
 	OPT_STACK_STORAGE,
 	OPT_MAX_ENTRIES,
 };
 
-static const struct option offcpu_options[] = {
-	RC_TARGET_LONG_OPTIONS,
-	{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
-	{"max-block", required_argument, NULL, OPT_MAX_BLOCK},
-	{"state", required_argument, NULL, OPT_STATE},
-	RC_STACK_LONG_OPTIONS,
-	{"stack-storage", required_argument, NULL, OPT_STACK_STORAGE},
-	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-	{NULL, 0, NULL, 0},
-};
-
-static void offcpu_usage(FILE *f)
-{
-	fputs("usage: resq-flame offcpu [-a] [-p PID[,PID...]] [-d DURATION] [--min-block USEC]\n"
-	      "                         [--max-block USEC] [--state any|sleep|disk] [--no-kernel]\n"
-	      "                         [-- COMMAND ARGS...]\n"
-	      "\n"
-	      "Measures how long threads stay blocked (off CPU), by stack, with an eBPF program\n"
-	      "on the scheduler's switch tracepoint, and writes a flame graph whose widths are\n"
-	      "blocked time in microseconds ('us', io palette). Each stack's root frame is the\n"
-	      "process name, then the user frames (frame pointers), then the kernel frames down\n"
-	      "to where the thread blocked (schedule, do_nanosleep, pipe_read, ...).\n"
-	      "\n"
-	      "what to measure (default -a):\n"
-	      "  -a, --all-cpus         every thread of every process\n"
-	      "  -p, --pid PID,...      every thread of these processes, and the processes\n"
-	      "                         they fork during the run\n"
-	      "  -- COMMAND ARGS...     run COMMAND (and what it forks) until it exits or the\n"
-	      "                         duration ends (then it is stopped with SIGTERM)\n"
-	      "\n"
-	      "options:\n"
-	      "  -d, --duration D       how long to measure: 500ms, 5s, 2m; a bare number is\n"
-	      "                         seconds (default 30 s). Ctrl-C stops early and still\n"
-	      "                         writes the profile\n"
-	      "      --min-block US     ignore blocked intervals shorter than US microseconds\n"
-	      "                         (default 1)\n"
-	      "      --max-block US     ignore blocked intervals longer than US microseconds\n"
-	      "      --state STATE      which blocking counts: any (default; preemption too),\n"
-	      "                         sleep (interruptible: waits, sleeps, sockets, pipes),\n"
-	      "                         disk (uninterruptible: usually disk I/O)\n"
-	      "      --no-kernel        leave out kernel frames (and do not collect them)\n"
-	      "      --no-inline        no separate frames for inlined functions\n"
-	      "      --pid-frames       root frames comm-PID instead of comm\n"
-	      "      --thread-frames    a frame THREADNAME-TID under each process root\n"
-	      "      --stack-storage N  unique stacks the kernel keeps (default 16384)\n"
-	      "      --max-entries N    threads alive at once, and (thread, stack) entries\n"
-	      "                         per second (default 16384 each)\n"
-	      "\n"
-	      "output (global options): -o PATH (default flamegraph.svg, '-' for stdout),\n"
-	      "  -f svg|folded, --title, --subtitle, --width, --minwidth, --colors, ...\n"
-	      "\n"
-	      "Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF\n"
-	      "(/sys/kernel/btf/vmlinux). Blocked intervals still going on at the end count up\n"
-	      "to the end; those that began before the start are not seen. User stacks come\n"
-	      "from frame pointers: build with -fno-omit-frame-pointer for complete ones.\n"
-	      "Nothing the kernel drops goes unreported. A run that records no blocked time\n"
-	      "exits 1 and leaves the output untouched. `record --wall` shows on-CPU and\n"
-	      "off-CPU time together.\n"
-	      "\n"
-	      "environment: RESQ_BPF_ATTACH=raw_tp uses the raw tracepoint instead of the\n"
-	      "BTF-typed one (tp_btf, which falls back to raw_tp by itself when it fails).\n"
-	      "\n"
-	      "examples:\n"
-	      "  sudo resq-flame offcpu -d 10 -o offcpu.svg          # whole machine, 10 s\n"
-	      "  resq-flame offcpu -p $(pidof postgres) -d 30s --min-block 1000\n"
-	      "  resq-flame offcpu --state disk -d 1m -o io.svg\n"
-	      "  resq-flame offcpu -- ./build/workloads/sleeper split 3\n"
-	      "  resq-flame offcpu -p 4242 --no-kernel -f folded -o - | sort -k2 -n | tail\n",
-	      f);
-}
-
 struct oc_run {
-	struct cli_global *g;
-	struct rc_targets tg;
+	struct cli_targets tg;
+	struct cli_stack_opts so;
 	long min_block, max_block; /* us; max 0 = none */
 	enum offcpu_state state;
-	struct rc_stack_opts so;
 	long stack_storage, max_entries;
 };
 
 static const char *const state_names[] = {"any", "sleep", "disk"};
 
-/* Returns -1 on a usage error (message printed), 1 for --help, 0 otherwise. */
-static int parse_args(struct oc_run *r, int argc, char **argv)
+static int offcpu_parse(void *ctx, int key, const char *arg)
 {
-	struct option *opts = cli_options_merge(offcpu_options);
-	int c, k, ret = 0;
+	struct oc_run *r = ctx;
+	size_t i;
 
-	opterr = 0;
-	/* '+': stop at the command, whose options are its own. */
-	while ((c = getopt_long(argc, argv, "+ap:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		size_t i;
-
-		k = rc_targets__parse_option(&r->tg, c, optarg);
-		if (k < 0)
-			goto bad;
-		if (k)
-			continue;
-		if (rc_stack_opts__parse_option(&r->so, c))
-			continue;
-		switch (c) {
-		case OPT_MIN_BLOCK:
-			if (!cli_parse_int("--min-block", optarg, 0, (long)MAX_BLOCK_US / 2,
-					   &r->min_block))
-				goto bad;
-			continue;
-		case OPT_MAX_BLOCK:
-			if (!cli_parse_int("--max-block", optarg, 1, (long)MAX_BLOCK_US / 2,
-					   &r->max_block))
-				goto bad;
-			continue;
-		case OPT_STATE:
-			for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
-				if (!strcmp(optarg, state_names[i]))
-					break;
-			if (i == sizeof(state_names) / sizeof(state_names[0])) {
-				cli_usage_error(
-					"offcpu",
-					"invalid value for --state: '%s' (expected any, sleep "
-					"or disk)",
-					optarg);
-				goto bad;
+	switch (key) {
+	case OPT_MIN_BLOCK:
+		return cli_parse_int("--min-block", arg, 0, (long)MAX_BLOCK_US / 2, &r->min_block)
+			       ? 0
+			       : -1;
+	case OPT_MAX_BLOCK:
+		return cli_parse_int("--max-block", arg, 1, (long)MAX_BLOCK_US / 2, &r->max_block)
+			       ? 0
+			       : -1;
+	case OPT_STATE:
+		for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+			if (!strcmp(arg, state_names[i])) {
+				r->state = (enum offcpu_state)i;
+				return 0;
 			}
-			r->state = (enum offcpu_state)i;
-			continue;
-		case OPT_STACK_STORAGE:
-			if (!cli_parse_int("--stack-storage", optarg, 64, MAX_MAP_SIZE,
-					   &r->stack_storage))
-				goto bad;
-			continue;
-		case OPT_MAX_ENTRIES:
-			if (!cli_parse_int("--max-entries", optarg, 64, MAX_MAP_SIZE,
-					   &r->max_entries))
-				goto bad;
-			continue;
 		}
-		k = rc_parse_other_option(r->g, "offcpu", c, optarg, argv, offcpu_usage);
-		if (k < 0)
-			goto bad;
-		if (k) {
-			ret = 1;
-			goto out;
-		}
+		cli_usage_error("offcpu",
+				"invalid value for --state: '%s' (expected any, sleep or disk)", arg);
+		return -1;
+	case OPT_STACK_STORAGE:
+		return cli_parse_int("--stack-storage", arg, 64, MAX_MAP_SIZE, &r->stack_storage)
+			       ? 0
+			       : -1;
+	case OPT_MAX_ENTRIES:
+		return cli_parse_int("--max-entries", arg, 64, MAX_MAP_SIZE, &r->max_entries) ? 0
+											       : -1;
 	}
+	return -1;
+}
+
+static const struct cli_opt offcpu_opts[] = {
+	{.key = OPT_MIN_BLOCK, .name = "min-block", .arg = "US", .help = "ignore blocked intervals shorter than US microseconds (default 1)", .usage = "[--min-block USEC]"},
+	{.key = OPT_MAX_BLOCK, .name = "max-block", .arg = "US", .help = "ignore blocked intervals longer than US microseconds", .usage = "[--max-block USEC]"},
+	{.key = OPT_STATE, .name = "state", .arg = "STATE", .help = "which blocking counts: any (default; preemption too), sleep (interruptible: waits, "
+	 "sleeps, sockets, pipes), disk (uninterruptible: usually disk I/O)", .usage = "[--state any|sleep|disk]"},
+	{.key = OPT_STACK_STORAGE, .name = "stack-storage", .arg = "N", .help = "unique stacks the kernel keeps (default 16384)"},
+	{.key = OPT_MAX_ENTRIES, .name = "max-entries", .arg = "N", .help = "threads alive at once, and (thread, stack) entries per second (default 16384 each)"},
+	{0},
+};
+
+static const struct cli_opt_group offcpu_group = {
+	.heading = "options",
+	.opts = offcpu_opts,
+	.parse = offcpu_parse,
+};
+
+static const char offcpu_about[] =
+	"Measures how long threads stay blocked (off CPU), by stack, with an eBPF program\n"
+	"on the scheduler's switch tracepoint, and writes a flame graph whose widths are\n"
+	"blocked time in microseconds ('us', io palette). Each stack's root frame is the\n"
+	"process name, then the user frames (frame pointers), then the kernel frames down\n"
+	"to where the thread blocked (schedule, do_nanosleep, pipe_read, ...).\n";
+
+static const char offcpu_notes[] =
+	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF\n"
+	"(/sys/kernel/btf/vmlinux). Blocked intervals still going on at the end count up\n"
+	"to the end; those that began before the start are not seen. User stacks come\n"
+	"from frame pointers: build with -fno-omit-frame-pointer for complete ones.\n"
+	"Nothing the kernel drops goes unreported. A run that records no blocked time\n"
+	"exits 1 and leaves the output untouched. `record --wall` shows on-CPU and\n"
+	"off-CPU time together. On a terminal, a status line shows the time elapsed\n"
+	"and left, the blocked intervals, those lost and the processes seen so far.\n"
+	"\n"
+	"environment: RESQ_BPF_ATTACH=raw_tp uses the raw tracepoint instead of the\n"
+	"BTF-typed one (tp_btf, which falls back to raw_tp by itself when it fails).\n";
+
+static const char offcpu_examples[] =
+	"  sudo resq-flame offcpu -d 10 -o offcpu.svg          # whole machine, 10 s\n"
+	"  resq-flame offcpu -p $(pidof postgres) -d 30s --min-block 1000\n"
+	"  resq-flame offcpu -P postgres -d 30s -o pg.svg\n"
+	"  resq-flame offcpu --state disk -d 1m -o io.svg\n"
+	"  resq-flame offcpu -- ./build/workloads/sleeper split 3\n"
+	"  resq-flame offcpu -p 4242 --no-kernel -f folded -o - | sort -k2 -n | tail\n";
+
+/* Returns -1 on a usage error (message printed), 1 after --help or --version, 0 otherwise. */
+static int parse_args(struct oc_run *r, struct cli_global *g, int argc, char **argv)
+{
+	const struct cli_spec spec = {
+		.name = "offcpu",
+		.usage_tail = "[-- COMMAND ARGS...]",
+		.about = offcpu_about,
+		.notes = offcpu_notes,
+		.examples = offcpu_examples,
+		/* The command's options are its own. */
+		.stop_at_operand = true,
+		.groups = {{&cli_target_group, &r->tg, .without = "t"},
+			   {&offcpu_group, r},
+			   {&cli_stack_group, &r->so}},
+		.ngroups = 3,
+	};
+	int ret = cli_spec__parse(&spec, g, argc, argv);
+
+	if (ret)
+		return ret;
 	if (r->max_block && r->max_block < r->min_block) {
 		cli_usage_error("offcpu", "--max-block (%ld) is below --min-block (%ld)",
 				r->max_block, r->min_block);
-		goto bad;
+		return -1;
 	}
-	if (rc_targets__finish_args(&r->tg, argc, argv))
-		goto bad;
-out:
-	free(opts);
-	return ret;
-bad:
-	free(opts);
-	return -1;
+	return cli_targets__finish(&r->tg, argc, argv);
 }
 
 int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 {
-	struct oc_run r = {
-		.g = g, .tg = {.cmd_name = "offcpu", .duration = DEFAULT_DURATION}, .min_block = 1};
+	struct oc_run r = {.tg = {.cmd_name = "offcpu", .duration = DEFAULT_DURATION},
+			   .min_block = 1};
+	struct capture_opts co = {0};
 	struct sigaction old_sig[CLI_NSIGNALS];
 	struct capture_stats st;
 	struct capture *c = NULL;
@@ -201,31 +160,22 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	uint64_t t_stop;
 	int ret = EXIT_FAIL, err;
 
-	err = parse_args(&r, argc, argv);
+	err = parse_args(&r, g, argc, argv);
 	if (err) {
-		free(r.tg.pids);
+		cli_targets__release(&r.tg);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
 	/* A capture is not lost to a bad output path: check it first. */
 	if (cli_output_check(g))
 		goto out;
-	c = capture__new(&(struct capture_opts){
-		.target = r.tg.target,
-		.ids = r.tg.pids,
-		.nids = r.tg.npids,
-		.argv = r.tg.cmd,
-		.duration = r.tg.duration,
-		.offcpu = true,
-		.state = r.state,
-		.min_block_ns = (uint64_t)r.min_block * 1000,
-		.max_block_ns = (uint64_t)r.max_block * 1000,
-		.max_entries = (uint32_t)r.max_entries,
-		.max_stacks = (uint32_t)r.stack_storage,
-		.no_kernel = r.so.no_kernel,
-		.no_inline = r.so.no_inline,
-		.pid_frames = r.so.pid_frames,
-		.thread_frames = r.so.thread_frames,
-	});
+	cli_capture_opts(&co, &r.tg, &r.so);
+	co.offcpu = true;
+	co.state = r.state;
+	co.min_block_ns = (uint64_t)r.min_block * 1000;
+	co.max_block_ns = (uint64_t)r.max_block * 1000;
+	co.max_entries = (uint32_t)r.max_entries;
+	co.max_stacks = (uint32_t)r.stack_storage;
+	c = capture__new(&co);
 	if (!c)
 		goto out;
 	signals = true;
@@ -249,7 +199,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	if (g->countname_set)
 		profile__set_countname(p, g->fg.countname);
 
-	title = rc_targets__set_title(&r.tg, g);
+	title = cli_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(200);
 		snprintf(subtitle, 200,
@@ -260,7 +210,7 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	}
 	if (!g->fg.colors)
 		g->fg.colors = "io";
-	if (rc_write_profile(&p, g))
+	if (cli_capture_write(&p, g))
 		goto out;
 
 	pr_info("off-CPU (%s) for %.1f s: %llu blocked intervals, %.3f s blocked, %zu processes, "
@@ -270,14 +220,14 @@ int cmd_offcpu(int argc, char **argv, struct cli_global *g)
 	if (r.tg.cmd)
 		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
 			st.command_stopped ? " (stopped at the end of the measurement)" : "");
-	rc_report_end(g);
+	cli_capture_report_end(g);
 	ret = EXIT_OK;
 out:
 	capture__free(c);
 	if (signals)
 		cli_signals_restore(old_sig);
 	profile__free(p);
-	free(r.tg.pids);
-	rc_release_titles(g, title, subtitle);
+	cli_targets__release(&r.tg);
+	cli_release_titles(g, title, subtitle);
 	return ret;
 }

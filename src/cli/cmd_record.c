@@ -2,8 +2,8 @@
 /*
  * resq-flame record (alias perf): on-CPU sampling with perf_event_open,
  * system-wide, attached to processes or threads, or of a command it
- * launches. Samples go into the stack aggregator of record_common.c;
- * side-band records go into a time-stamped procmaps history.
+ * launches: the options, the output and the report around a capture
+ * object (include/capture.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #define MAX_FREQ	 100000
 
 enum {
-	OPT_CALL_GRAPH = RC_OPT_LAST,
+	OPT_CALL_GRAPH = CLI_OPT_CAPTURE_LAST,
 	OPT_WALL,
 	OPT_UNWINDER,
 	OPT_UNWINDER_CHECK,
@@ -28,103 +28,11 @@ enum {
 /* -m: the kernel's per-ring limit (perf's own maximum is the mlock budget). */
 #define MAX_MMAP_PAGES 65536
 
-static const struct option record_options[] = {
-	RC_TARGET_LONG_OPTIONS,
-	{"tid", required_argument, NULL, 't'},
-	{"freq", required_argument, NULL, 'F'},
-	{"mmap-pages", required_argument, NULL, 'm'},
-	{"call-graph", required_argument, NULL, OPT_CALL_GRAPH},
-	RC_STACK_LONG_OPTIONS,
-	{"wall", no_argument, NULL, OPT_WALL},
-	{"unwinder", required_argument, NULL, OPT_UNWINDER},
-	/* Debugging: unwind every sample with both DWARF unwinders and compare. */
-	{"unwinder-check", no_argument, NULL, OPT_UNWINDER_CHECK},
-	{NULL, 0, NULL, 0},
-};
-
-static void record_usage(FILE *f)
-{
-	fputs("usage: resq-flame record [-a] [-p PID[,PID...]] [-t TID[,TID...]] [-F HZ] [-d "
-	      "DURATION]\n"
-	      "                         [--call-graph fp|dwarf[,SIZE]] [--unwinder "
-	      "libdw|libunwind]\n"
-	      "                         [--no-kernel] [--no-inline] [--pid-frames] [--wall]\n"
-	      "                         [-- COMMAND ARGS...]\n"
-	      "       resq-flame perf ...   (the same)\n"
-	      "\n"
-	      "Samples on-CPU stacks with perf_event_open and writes a flame graph (or any\n"
-	      "output format) whose root frames are the sampled processes' names. Uses\n"
-	      "hardware cycles where the machine has them, otherwise the cpu-clock\n"
-	      "software event, and says which.\n"
-	      "\n"
-	      "what to sample (default -a):\n"
-	      "  -a, --all-cpus         every process, one event and ring per online CPU\n"
-	      "  -p, --pid PID,...      every thread of these processes, including threads\n"
-	      "                         and children started during the run\n"
-	      "  -t, --tid TID,...      exactly these threads\n"
-	      "  -- COMMAND ARGS...     run COMMAND and profile it from its first instruction\n"
-	      "                         until it exits or the duration ends (then it is\n"
-	      "                         stopped with SIGTERM); its exit status is reported\n"
-	      "\n"
-	      "options:\n"
-	      "  -F, --freq HZ          samples per second per CPU, 1 to 100000 (default 99)\n"
-	      "  -m, --mmap-pages N     data pages per ring buffer, a power of 2 (default:\n"
-	      "                         sized from -F); samples that do not fit are lost,\n"
-	      "                         counted and reported\n"
-	      "  -d, --duration D       how long to sample: 500ms, 5s, 2m; a bare number is\n"
-	      "                         seconds (default 30 s). Ctrl-C stops early and still\n"
-	      "                         writes the profile\n"
-	      "      --call-graph fp    (default) the kernel follows frame pointers as it\n"
-	      "                         samples: cheap, but code built without them - most\n"
-	      "                         distribution libraries, libc included, and -O2 builds\n"
-	      "                         by default - loses callers: a sample in memcpy skips\n"
-	      "                         its caller, a qsort comparator shows no callers at all\n"
-	      "      --call-graph dwarf[,SIZE]\n"
-	      "                         copy SIZE bytes of user stack (default 32768, at most\n"
-	      "                         65528) and the registers with each sample, and unwind\n"
-	      "                         them here with the DWARF call frame information of the\n"
-	      "                         mapped files: correct through any code with .eh_frame,\n"
-	      "                         at some microseconds per sample and more memory\n"
-	      "                         bandwidth. Pick it when stacks stop short of main (the\n"
-	      "                         end-of-run summary says so). Stacks deeper than SIZE\n"
-	      "                         end in a [truncated] frame and are counted\n"
-	      "      --unwinder NAME    the DWARF unwinder: libdw (default) or libunwind\n"
-	      "      --no-kernel        leave out kernel frames\n"
-	      "      --no-inline        no separate frames for inlined functions\n"
-	      "      --pid-frames       root frames comm-PID instead of comm\n"
-	      "      --thread-frames    a frame THREADNAME-TID under each process root\n"
-	      "      --wall             wall-clock view: also measure off-CPU time with eBPF\n"
-	      "                         (as `offcpu` does) over the same window, and weigh\n"
-	      "                         everything in microseconds: on-CPU stacks by samples\n"
-	      "                         x period (cpu-clock), off-CPU stacks by blocked time,\n"
-	      "                         ending in an [off-cpu] frame. Needs BPF (root)\n"
-	      "\n"
-	      "output (global options): -o PATH (default flamegraph.svg, '-' for stdout),\n"
-	      "  -f svg|folded, --title, --subtitle, --width, --minwidth, --colors, ...\n"
-	      "\n"
-	      "Needs root, CAP_PERFMON, or kernel.perf_event_paranoid set to 1 or lower\n"
-	      "(0 or lower for -a). A run that collects no samples exits 1 and leaves the\n"
-	      "output untouched.\n"
-	      "\n"
-	      "examples:\n"
-	      "  sudo resq-flame record -d 10                     # whole machine, 10 s\n"
-	      "  resq-flame record -p $(pidof nginx) -d 30s -o nginx.svg\n"
-	      "  resq-flame record -F 999 -- ./build/workloads/burner 5\n"
-	      "  resq-flame perf -t 4242 --no-kernel -f folded -o - | sort -k2 -n | tail\n"
-	      "  resq-flame record --pid-frames -a -d 2m -o box.svg --title 'db host'\n"
-	      "  resq-flame record --wall -F 999 -- ./build/workloads/sleeper wall 3\n"
-	      "  resq-flame record --call-graph dwarf -F 999 -- ./build/workloads/qsort_cb_nofp 3\n"
-	      "  resq-flame record --call-graph dwarf,65528 -p $(pidof myserver) -d 10\n",
-	      f);
-}
-
 struct rec {
-	struct cli_global *g;
-	/* options */
-	struct rc_targets tg;
+	struct cli_targets tg;
+	struct cli_stack_opts so;
 	long freq;
 	long mmap_pages; /* -m; 0: sized from freq */
-	struct rc_stack_opts so;
 	bool wall;
 	bool dwarf, unwinder_set, unwinder_check; /* --call-graph dwarf */
 	uint32_t stack_size;
@@ -153,80 +61,129 @@ static bool parse_call_graph(struct rec *r, const char *arg)
 	return false;
 }
 
-/* Returns -1 on a usage error (message printed), 1 for --help, 0 otherwise. */
-static int parse_args(struct rec *r, int argc, char **argv)
+static int record_parse(void *ctx, int key, const char *arg)
 {
-	struct option *opts = cli_options_merge(record_options);
-	int c, k, ret = 0;
+	struct rec *r = ctx;
 
-	opterr = 0;
-	/* '+': stop at the command, whose options are its own. */
-	while ((c = getopt_long(argc, argv, "+ap:t:F:m:d:" CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		k = rc_targets__parse_option(&r->tg, c, optarg);
-		if (k < 0)
-			goto bad;
-		if (k)
-			continue;
-		if (rc_stack_opts__parse_option(&r->so, c))
-			continue;
-		switch (c) {
-		case 'F':
-			if (!cli_parse_int("-F", optarg, 1, MAX_FREQ, &r->freq))
-				goto bad;
-			continue;
-		case 'm':
-			if (!cli_parse_int("-m", optarg, 1, MAX_MMAP_PAGES, &r->mmap_pages))
-				goto bad;
-			if (r->mmap_pages & (r->mmap_pages - 1)) {
-				cli_usage_error("record",
-						"invalid value for -m: '%s' (expected a power of 2)",
-						optarg);
-				goto bad;
-			}
-			continue;
-		case OPT_CALL_GRAPH:
-			if (!parse_call_graph(r, optarg))
-				goto bad;
-			continue;
-		case OPT_UNWINDER:
-			if (!strcmp(optarg, "libdw")) {
-				r->unwinder = UNWINDER_LIBDW;
-			} else if (!strcmp(optarg, "libunwind")) {
-				r->unwinder = UNWINDER_LIBUNWIND;
-			} else {
-				cli_usage_error(
-					"record",
+	switch (key) {
+	case 'F': return cli_parse_int("-F", arg, 1, MAX_FREQ, &r->freq) ? 0 : -1;
+	case 'm':
+		if (!cli_parse_int("-m", arg, 1, MAX_MMAP_PAGES, &r->mmap_pages))
+			return -1;
+		if (r->mmap_pages & (r->mmap_pages - 1)) {
+			cli_usage_error("record", "invalid value for -m: '%s' (expected a power of 2)",
+					arg);
+			return -1;
+		}
+		return 0;
+	case OPT_CALL_GRAPH: return parse_call_graph(r, arg) ? 0 : -1;
+	case OPT_UNWINDER:
+		if (!strcmp(arg, "libdw")) {
+			r->unwinder = UNWINDER_LIBDW;
+		} else if (!strcmp(arg, "libunwind")) {
+			r->unwinder = UNWINDER_LIBUNWIND;
+		} else {
+			cli_usage_error("record",
 					"invalid value for --unwinder: '%s' (expected libdw or "
 					"libunwind)",
-					optarg);
-				goto bad;
-			}
-			r->unwinder_set = true;
-			continue;
-		case OPT_UNWINDER_CHECK: r->unwinder_check = true; continue;
-		case OPT_WALL: r->wall = true; continue;
+					arg);
+			return -1;
 		}
-		k = rc_parse_other_option(r->g, "record", c, optarg, argv, record_usage);
-		if (k < 0)
-			goto bad;
-		if (k) {
-			ret = 1;
-			goto out;
-		}
+		r->unwinder_set = true;
+		return 0;
+	case OPT_UNWINDER_CHECK: r->unwinder_check = true; return 0;
+	case OPT_WALL: r->wall = true; return 0;
 	}
-	if (rc_targets__finish_args(&r->tg, argc, argv))
-		goto bad;
+	return -1;
+}
+
+static const struct cli_opt_form call_graph_forms[] = {
+	{"fp", "(default) the kernel follows frame pointers as it samples: cheap, but code "
+	       "built without them - most distribution libraries, libc included, and -O2 builds "
+	       "by default - loses callers: a sample in memcpy skips its caller, a qsort "
+	       "comparator shows no callers at all"},
+	{"dwarf[,SIZE]",
+	 "copy SIZE bytes of user stack (default 32768, at most 65528) and the registers with "
+	 "each sample, and unwind them here with the DWARF call frame information of the mapped "
+	 "files: correct through any code with .eh_frame, at some microseconds per sample and "
+	 "more memory bandwidth. Pick it when stacks stop short of main (the end-of-run summary "
+	 "says so). Stacks deeper than SIZE end in a [truncated] frame and are counted"},
+	{0},
+};
+
+static const struct cli_opt record_opts[] = {
+	{.key = 'F', .name = "freq", .arg = "HZ", .help = "samples per second per CPU, 1 to 100000 (default 99)", .usage = "[-F HZ]"},
+	{.key = 'm', .name = "mmap-pages", .arg = "N", .help = "data pages per ring buffer, a power of 2 (default: sized from -F); samples that do not "
+	 "fit are lost, counted and reported"},
+	{.key = OPT_CALL_GRAPH, .name = "call-graph", .usage = "[--call-graph fp|dwarf[,SIZE]]", .forms = call_graph_forms},
+	{.key = OPT_UNWINDER, .name = "unwinder", .arg = "NAME", .help = "the DWARF unwinder: libdw (default) or libunwind", .usage = "[--unwinder libdw|libunwind]"},
+	/* Debugging: unwind every sample with both DWARF unwinders and compare. */
+	{.key = OPT_UNWINDER_CHECK, .name = "unwinder-check", .flags = CLI_OPT_HIDDEN},
+	{.key = OPT_WALL, .name = "wall", .help = "wall-clock view: also measure off-CPU time with eBPF (as `offcpu` does) over the same "
+	 "window, and weigh everything in microseconds: on-CPU stacks by samples x period "
+	 "(cpu-clock), off-CPU stacks by blocked time, ending in an [off-cpu] frame. Needs BPF "
+	 "(root)", .usage = "[--wall]"},
+	{0},
+};
+
+static const struct cli_opt_group record_group = {
+	.heading = "options",
+	.opts = record_opts,
+	.parse = record_parse,
+};
+
+static const char record_about[] =
+	"Samples on-CPU stacks with perf_event_open and writes a flame graph (or any\n"
+	"output format) whose root frames are the sampled processes' names. Uses\n"
+	"hardware cycles where the machine has them, otherwise the cpu-clock\n"
+	"software event, and says which.\n";
+
+static const char record_notes[] =
+	"Needs root, CAP_PERFMON, or kernel.perf_event_paranoid set to 1 or lower\n"
+	"(0 or lower for -a). A run that collects no samples exits 1 and leaves the\n"
+	"output untouched. On a terminal, a status line shows the time elapsed and\n"
+	"left, the samples, the lost samples and the processes seen so far.\n";
+
+static const char record_examples[] =
+	"  sudo resq-flame record -d 10                     # whole machine, 10 s\n"
+	"  resq-flame record -p $(pidof nginx) -d 30s -o nginx.svg\n"
+	"  resq-flame record -P nginx,redis-server -d 30s -o both.svg\n"
+	"  resq-flame record -F 999 -- ./build/workloads/burner 5\n"
+	"  resq-flame perf -t 4242 --no-kernel -f folded -o - | sort -k2 -n | tail\n"
+	"  resq-flame record --pid-frames -a -d 2m -o box.svg --title 'db host'\n"
+	"  resq-flame record --wall -F 999 -- ./build/workloads/sleeper wall 3\n"
+	"  resq-flame record --call-graph dwarf -F 999 -- ./build/workloads/qsort_cb_nofp 3\n"
+	"  resq-flame record --call-graph dwarf,65528 -p $(pidof myserver) -d 10\n";
+
+/* Returns -1 on a usage error (message printed), 1 after --help or --version, 0 otherwise. */
+static int parse_args(struct rec *r, struct cli_global *g, int argc, char **argv)
+{
+	const struct cli_spec spec = {
+		.name = "record",
+		.usage_tail = "[-- COMMAND ARGS...]",
+		.more_usage = "resq-flame perf ...   (the same)",
+		.about = record_about,
+		.notes = record_notes,
+		.examples = record_examples,
+		/* The command's options are its own. */
+		.stop_at_operand = true,
+		.groups = {{&cli_target_group, &r->tg},
+			   {&record_group, r},
+			   {&cli_stack_group, &r->so}},
+		.ngroups = 3,
+	};
+	int ret = cli_spec__parse(&spec, g, argc, argv);
+
+	if (ret)
+		return ret;
+	if (cli_targets__finish(&r->tg, argc, argv))
+		return -1;
 	if ((r->unwinder_set || r->unwinder_check) && !r->dwarf) {
 		cli_usage_error("record", "%s needs --call-graph dwarf",
 				r->unwinder_set ? "--unwinder" : "--unwinder-check");
-		goto bad;
+		return -1;
 	}
-out:
-	free(opts);
-	return ret;
-bad:
-	free(opts);
-	return -1;
+	return 0;
 }
 
 /* --- the report ------------------------------------------------------------ */
@@ -292,8 +249,8 @@ static void wall_report(const struct capture_stats *st)
 
 int cmd_record(int argc, char **argv, struct cli_global *g)
 {
-	struct rec r = {
-		.g = g, .tg = {.cmd_name = "record", .duration = DEFAULT_DURATION}, .freq = 99};
+	struct rec r = {.tg = {.cmd_name = "record", .duration = DEFAULT_DURATION}, .freq = 99};
+	struct capture_opts co = {0};
 	struct sigaction old_sig[CLI_NSIGNALS];
 	struct capture_stats st;
 	struct capture *c = NULL;
@@ -304,34 +261,25 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	uint64_t t_stop, t_sym, t_built, now;
 	int ret = EXIT_FAIL, err;
 
-	err = parse_args(&r, argc, argv);
+	err = parse_args(&r, g, argc, argv);
 	if (err) {
-		free(r.tg.pids);
+		cli_targets__release(&r.tg);
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
 	}
 	/* A capture is not lost to a bad output path: check it first. */
 	if (cli_output_check(g))
 		goto out;
-	c = capture__new(&(struct capture_opts){
-		.target = r.tg.target,
-		.ids = r.tg.pids,
-		.nids = r.tg.npids,
-		.argv = r.tg.cmd,
-		.duration = r.tg.duration,
-		.oncpu = true,
-		.offcpu = r.wall,
-		.freq = (uint32_t)r.freq,
-		.ring_pages = (uint32_t)r.mmap_pages,
-		.dwarf = r.dwarf,
-		.stack_size = r.stack_size,
-		.unwinder = r.unwinder,
-		.unwinder_set = r.unwinder_set,
-		.unwinder_check = r.unwinder_check,
-		.no_kernel = r.so.no_kernel,
-		.no_inline = r.so.no_inline,
-		.pid_frames = r.so.pid_frames,
-		.thread_frames = r.so.thread_frames,
-	});
+	cli_capture_opts(&co, &r.tg, &r.so);
+	co.oncpu = true;
+	co.offcpu = r.wall;
+	co.freq = (uint32_t)r.freq;
+	co.ring_pages = (uint32_t)r.mmap_pages;
+	co.dwarf = r.dwarf;
+	co.stack_size = r.stack_size;
+	co.unwinder = r.unwinder;
+	co.unwinder_set = r.unwinder_set;
+	co.unwinder_check = r.unwinder_check;
+	c = capture__new(&co);
 	if (!c)
 		goto out;
 	signals = true;
@@ -356,7 +304,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (g->countname_set)
 		profile__set_countname(p, g->fg.countname);
 
-	title = rc_targets__set_title(&r.tg, g);
+	title = cli_targets__set_title(&r.tg, g);
 	if (!g->fg.subtitle) {
 		subtitle = xmalloc(160);
 		snprintf(subtitle, 160, "%s%s, %ld Hz, %.1f s, %llu samples",
@@ -364,7 +312,7 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 			 (unsigned long long)st.sampler.samples);
 		g->fg.subtitle = subtitle;
 	}
-	if (rc_write_profile(&p, g))
+	if (cli_capture_write(&p, g))
 		goto out;
 	now = cli_mono_ns();
 	pr_debug("post-processing: %.3f s from the end of capture to the output written "
@@ -385,14 +333,14 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (r.tg.target == CAPTURE_COMMAND)
 		pr_info("'%s' %s%s", r.tg.cmd[0], status_text,
 			st.command_stopped ? " (stopped at the end of the recording)" : "");
-	rc_report_end(g);
+	cli_capture_report_end(g);
 	ret = EXIT_OK;
 out:
 	capture__free(c);
 	if (signals)
 		cli_signals_restore(old_sig);
 	profile__free(p);
-	free(r.tg.pids);
-	rc_release_titles(g, title, subtitle);
+	cli_targets__release(&r.tg);
+	cli_release_titles(g, title, subtitle);
 	return ret;
 }

@@ -50,130 +50,6 @@ enum {
 	OPT_SAMPLE_TYPE,
 };
 
-static const struct option render_options[] = {
-	{ "notes", required_argument, NULL, OPT_NOTES },
-	{ "nametype", required_argument, NULL, OPT_NAMETYPE },
-	{ "fonttype", required_argument, NULL, OPT_FONTTYPE },
-	{ "fontsize", required_argument, NULL, OPT_FONTSIZE },
-	{ "fontwidth", required_argument, NULL, OPT_FONTWIDTH },
-	{ "height", required_argument, NULL, OPT_HEIGHT },
-	{ "bgcolors", required_argument, NULL, OPT_BGCOLORS },
-	{ "hash", no_argument, NULL, OPT_HASH },
-	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
-	{ "palfile", required_argument, NULL, OPT_PALFILE },
-	{ "cp", no_argument, NULL, OPT_CP },
-	{ "flamechart", no_argument, NULL, OPT_FLAMECHART },
-	{ "negate", no_argument, NULL, OPT_NEGATE },
-	{ "factor", required_argument, NULL, OPT_FACTOR },
-	{ "base", required_argument, NULL, OPT_BASE },
-	{ "truncate-text-right", no_argument, NULL, OPT_TRUNCATE_RIGHT },
-	{ "search-color", required_argument, NULL, OPT_SEARCH_COLOR },
-	{ "stroke-color", required_argument, NULL, OPT_STROKE_COLOR },
-	{ "uicolor", required_argument, NULL, OPT_UICOLOR },
-	{ "no-sort", no_argument, NULL, OPT_NO_SORT },
-	{ "pid", no_argument, NULL, OPT_PID },
-	{ "tid", no_argument, NULL, OPT_TID },
-	{ "kernel", no_argument, NULL, OPT_KERNEL },
-	{ "jit", no_argument, NULL, OPT_JIT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "addrs", no_argument, NULL, OPT_ADDRS },
-	{ "no-file-frames", no_argument, NULL, OPT_NO_FILE_FRAMES },
-	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
-	{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
-	{ "event-filter", required_argument, NULL, OPT_EVENT_FILTER },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
-	{ "time-weights", no_argument, NULL, OPT_TIME_WEIGHTS },
-	{ "sample-type", required_argument, NULL, OPT_SAMPLE_TYPE },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void render_usage(FILE *f)
-{
-	fputs("usage: resq-flame render [OPTIONS] FILE... [-o OUT]\n"
-	      "\n"
-	      "Reads profile files in any supported format (detected from the content;\n"
-	      "gzip is undone first), merges them and writes an SVG flame graph or\n"
-	      "folded stacks. '-' reads stdin; with no FILE and stdin not a terminal,\n"
-	      "stdin is read. With several files each one's stacks sit under a root\n"
-	      "frame named after the file.\n"
-	      "\n"
-	      "input formats: folded stacks (stackcollapse-*, inferno, py-spy --format raw,\n"
-	      "  bcc -f; 'stack BEFORE AFTER' lines draw a differential graph),\n"
-	      "  perf script text (collapsed exactly as stackcollapse-perf.pl does),\n"
-	      "  V8 .cpuprofile (node --cpu-prof, Chrome DevTools; frames 'fn (file:line:col)'),\n"
-	      "  speedscope JSON (sampled and evented; py-spy --format speedscope),\n"
-	      "  pprof protobuf, gzipped or not (Go net/http/pprof, pprof-rs, @datadog/pprof),\n"
-	      "  bpftrace map output ('@[ustack, kstack] = count()'; ustack(perf) too) and\n"
-	      "  collapsed bpftrace histogram lines ('a, b, c: N', root first)\n"
-	      "\n"
-	      "output (global options):\n"
-	      "  -o, --output PATH      default flamegraph.svg; '-' is stdout\n"
-	      "  -f, --format FMT       svg, folded, pprof, speedscope or cpuprofile (default from\n"
-	      "                         the extension: .folded .txt .pb.gz .pprof\n"
-	      "                         .speedscope.json .cpuprofile)\n"
-	      "\n"
-	      "input options:\n"
-	      "      --no-file-frames   several inputs: no per-file root frame\n"
-	      "      --input-format F   folded, perf-script, cpuprofile, speedscope, pprof or\n"
-	      "                         bpftrace: read every input as F, not by its content\n"
-	      "      --sample-type NAME pprof: the sample type to draw (e.g. alloc_space); default\n"
-	      "                         the profile's default_sample_type, else its last type\n"
-	      "      --time-weights     V8 .cpuprofile: weigh by sampled time (us), not samples\n"
-	      "perf script options (stackcollapse-perf.pl names):\n"
-	      "      --pid              root frames comm-PID\n"
-	      "      --tid              root frames comm-PID/TID\n"
-	      "      --kernel           _[k] on kernel frames\n"
-	      "      --jit              _[j] on JIT frames\n"
-	      "      --all              --kernel and --jit\n"
-	      "      --addrs            [dso <addr>] for unknown symbols\n"
-	      "      --event-filter EV  count only event EV (default: the first seen)\n"
-	      "      --no-inline        keep perf's a->b inline chains as one frame\n"
-	      "      --no-demangle      keep Rust symbols as perf printed them\n"
-	      "\n"
-	      "flame graph options (flamegraph.pl / inferno names):\n"
-	      "      --title TEXT       default \"Flame Graph\"\n"
-	      "      --subtitle TEXT    second title line\n"
-	      "      --notes TEXT       notes embedded in the SVG\n"
-	      "      --countname NAME   unit in tooltips (default samples)\n"
-	      "      --nametype TEXT    label before names (default \"Function:\")\n"
-	      "      --width PX         image width (default 1200)\n"
-	      "      --height PX        frame height (default 16)\n"
-	      "      --minwidth PX|P%   merge away narrower frames (default 0.1 px)\n"
-	      "      --fonttype FONT, --fontsize N, --fontwidth F\n"
-	      "      --colors PALETTE   hot (default), mem, io, wakeup, chain, java, js, perl,\n"
-	      "                         red, green, blue, aqua, yellow, purple, orange, kind\n"
-	      "      --bgcolors COLOR   yellow, blue, green, grey or #rrggbb\n"
-	      "      --hash, --deterministic  accepted: colours always come from a name hash\n"
-	      "      --palfile FILE     consistent palette: read and update FILE\n"
-	      "      --cp               same as --palfile palette.map\n"
-	      "      --inverted         icicle graph (roots at the top)\n"
-	      "      --reverse          reverse each stack before merging\n"
-	      "      --flamechart       flame chart: input order, merge only adjacent stacks\n"
-	      "      --negate           differential: swap red and blue\n"
-	      "      --factor F         multiply every count by F\n"
-	      "      --base SYMBOL      keep only stacks through SYMBOL, rooted at it (repeatable)\n"
-	      "      --truncate-text-right  cut long names on the right\n"
-	      "      --search-color C, --stroke-color C, --uicolor C\n"
-	      "      --no-sort          accepted; merging does not need sorted input\n"
-	      "\n"
-	      "examples:\n"
-	      "  perf record -F 99 -a -g -- sleep 30 && perf script > out.perf\n"
-	      "  resq-flame render out.perf -o cpu.svg\n"
-	      "  perf script | resq-flame render --kernel - -o - > cpu.svg\n"
-	      "  resq-flame render out.perf -f folded -o out.folded\n"
-	      "  resq-flame render a.folded b.folded --title 'two hosts'\n"
-	      "  resq-flame render diff.folded --negate -o diff.svg\n"
-	      "  node --cpu-prof app.js && resq-flame render CPU.*.cpuprofile -o app.svg\n"
-	      "  resq-flame render py-spy.speedscope.json -o out.cpuprofile\n"
-	      "  curl -o cpu.pb.gz 'localhost:6060/debug/pprof/profile?seconds=10'\n"
-	      "  resq-flame render cpu.pb.gz -o cpu.svg\n"
-	      "  resq-flame render --sample-type alloc_space heap.pb.gz -o heap.svg\n"
-	      "  bpftrace -e 'profile:hz:99 { @[ustack, kstack] = count(); }' > bt.txt\n"
-	      "  resq-flame render bt.txt -o bt.svg\n"
-	      "  resq-flame render out.perf -o out.pb.gz && go tool pprof -top out.pb.gz\n",
-	      f);
-}
-
 /* Keeps only stacks holding one of @names, each cut to start at the first. */
 static struct profile *rebase(const struct profile *p, const char **names, size_t n);
 
@@ -222,10 +98,20 @@ static struct profile *rebase(const struct profile *p, const char **names, size_
 	return c.dst;
 }
 
-static int parse_render_option(int c, const char *arg, struct cli_global *g,
-			       struct import_opts *io, bool *file_frames)
+/* What render's own options set. */
+struct render_opts {
+	struct cli_global *g;
+	struct import_opts io;
+	bool file_frames;
+};
+
+static int render_parse(void *ctx, int key, const char *arg)
 {
-	switch (c) {
+	struct render_opts *r = ctx;
+	struct cli_global *g = r->g;
+	struct import_opts *io = &r->io;
+
+	switch (key) {
 	case OPT_NOTES: g->fg.notes = arg; break;
 	case OPT_NAMETYPE: g->fg.nametype = arg; break;
 	case OPT_FONTTYPE: g->fg.fonttype = arg; break;
@@ -259,7 +145,7 @@ static int parse_render_option(int c, const char *arg, struct cli_global *g,
 	case OPT_JIT: io->jit = true; break;
 	case OPT_ALL: io->kernel = io->jit = true; break;
 	case OPT_ADDRS: io->addrs = true; break;
-	case OPT_NO_FILE_FRAMES: *file_frames = false; break;
+	case OPT_NO_FILE_FRAMES: r->file_frames = false; break;
 	case OPT_NO_DEMANGLE: io->no_demangle = true; break;
 	case OPT_NO_INLINE: io->no_inline = true; break;
 	case OPT_EVENT_FILTER: io->event_filter = arg; break;
@@ -285,48 +171,176 @@ static int parse_render_option(int c, const char *arg, struct cli_global *g,
 		}
 		break;
 	default:
-		return 1;
+		return -1;
 	}
 	return 0;
 }
 
+static const struct cli_opt input_opts[] = {
+	{.key = OPT_NO_FILE_FRAMES,
+	 .name = "no-file-frames",
+	 .help = "several inputs: no per-file root frame"},
+	{.key = OPT_INPUT_FORMAT,
+	 .name = "input-format",
+	 .arg = "F",
+	 .help = "folded, perf-script, cpuprofile, speedscope, pprof or bpftrace: read every input "
+		 "as F, not by its content"},
+	{.key = OPT_SAMPLE_TYPE,
+	 .name = "sample-type",
+	 .arg = "NAME",
+	 .help = "pprof: the sample type to draw (e.g. alloc_space); default the profile's "
+		 "default_sample_type, else its last type"},
+	{.key = OPT_TIME_WEIGHTS,
+	 .name = "time-weights",
+	 .help = "V8 .cpuprofile: weigh by sampled time (us), not samples"},
+	{0},
+};
+
+static const struct cli_opt perf_script_opts[] = {
+	{.key = OPT_PID, .name = "pid", .help = "root frames comm-PID"},
+	{.key = OPT_TID, .name = "tid", .help = "root frames comm-PID/TID"},
+	{.key = OPT_KERNEL, .name = "kernel", .help = "_[k] on kernel frames"},
+	{.key = OPT_JIT, .name = "jit", .help = "_[j] on JIT frames"},
+	{.key = OPT_ALL, .name = "all", .help = "--kernel and --jit"},
+	{.key = OPT_ADDRS, .name = "addrs", .help = "[dso <addr>] for unknown symbols"},
+	{.key = OPT_EVENT_FILTER,
+	 .name = "event-filter",
+	 .arg = "EV",
+	 .help = "count only event EV (default: the first seen)"},
+	{.key = OPT_NO_INLINE,
+	 .name = "no-inline",
+	 .help = "keep perf's a->b inline chains as one frame"},
+	{.key = OPT_NO_DEMANGLE,
+	 .name = "no-demangle",
+	 .help = "keep Rust symbols as perf printed them"},
+	{0},
+};
+
+static const struct cli_opt flamegraph_opts[] = {
+	{.key = OPT_NOTES, .name = "notes", .arg = "TEXT", .help = "notes embedded in the SVG"},
+	{.key = OPT_NAMETYPE,
+	 .name = "nametype",
+	 .arg = "TEXT",
+	 .help = "label before names (default \"Function:\")"},
+	{.key = OPT_HEIGHT, .name = "height", .arg = "PX", .help = "frame height (default 16)"},
+	{.key = OPT_FONTTYPE, .name = "fonttype", .arg = "FONT", .help = "font family (default Verdana)"},
+	{.key = OPT_FONTSIZE, .name = "fontsize", .arg = "N", .help = "font size (default 12)"},
+	{.key = OPT_FONTWIDTH,
+	 .name = "fontwidth",
+	 .arg = "F",
+	 .help = "average glyph width as a share of the font size (default 0.59)"},
+	{.key = OPT_BGCOLORS,
+	 .name = "bgcolors",
+	 .arg = "COLOR",
+	 .help = "yellow, blue, green, grey or #rrggbb"},
+	{.key = OPT_HASH, .name = "hash", .help = "accepted: colours always come from a name hash"},
+	{.key = OPT_DETERMINISTIC, .name = "deterministic", .help = "accepted, as --hash is"},
+	{.key = OPT_PALFILE,
+	 .name = "palfile",
+	 .arg = "FILE",
+	 .help = "consistent palette: read and update FILE"},
+	{.key = OPT_CP, .name = "cp", .help = "same as --palfile palette.map"},
+	{.key = OPT_FLAMECHART,
+	 .name = "flamechart",
+	 .help = "flame chart: input order, merge only adjacent stacks"},
+	{.key = OPT_NEGATE, .name = "negate", .help = "differential: swap red and blue"},
+	{.key = OPT_FACTOR, .name = "factor", .arg = "F", .help = "multiply every count by F"},
+	{.key = OPT_BASE,
+	 .name = "base",
+	 .arg = "SYMBOL",
+	 .help = "keep only stacks through SYMBOL, rooted at it (repeatable)"},
+	{.key = OPT_TRUNCATE_RIGHT,
+	 .name = "truncate-text-right",
+	 .help = "cut long names on the right"},
+	{.key = OPT_SEARCH_COLOR,
+	 .name = "search-color",
+	 .arg = "C",
+	 .help = "the colour of search matches"},
+	{.key = OPT_STROKE_COLOR, .name = "stroke-color", .arg = "C", .help = "the frames' outline colour"},
+	{.key = OPT_UICOLOR, .name = "uicolor", .arg = "C", .help = "the colour of the controls"},
+	{.key = OPT_NO_SORT, .name = "no-sort", .help = "accepted; merging does not need sorted input"},
+	{0},
+};
+
+static const struct cli_opt_group input_group = {
+	.heading = "input options",
+	.opts = input_opts,
+	.parse = render_parse,
+};
+
+static const struct cli_opt_group perf_script_group = {
+	.heading = "perf script options (stackcollapse-perf.pl names)",
+	.opts = perf_script_opts,
+	.parse = render_parse,
+};
+
+static const struct cli_opt_group flamegraph_group = {
+	.heading = "flame graph options (flamegraph.pl / inferno names)",
+	.opts = flamegraph_opts,
+	.parse = render_parse,
+};
+
+static const char render_about[] =
+	"Reads profile files in any supported format (detected from the content;\n"
+	"gzip is undone first), merges them and writes an SVG flame graph or\n"
+	"folded stacks. '-' reads stdin; with no FILE and stdin not a terminal,\n"
+	"stdin is read. With several files each one's stacks sit under a root\n"
+	"frame named after the file.\n"
+	"\n"
+	"input formats: folded stacks (stackcollapse-*, inferno, py-spy --format raw,\n"
+	"  bcc -f; 'stack BEFORE AFTER' lines draw a differential graph),\n"
+	"  perf script text (collapsed exactly as stackcollapse-perf.pl does),\n"
+	"  V8 .cpuprofile (node --cpu-prof, Chrome DevTools; frames 'fn (file:line:col)'),\n"
+	"  speedscope JSON (sampled and evented; py-spy --format speedscope),\n"
+	"  pprof protobuf, gzipped or not (Go net/http/pprof, pprof-rs, @datadog/pprof),\n"
+	"  bpftrace map output ('@[ustack, kstack] = count()'; ustack(perf) too) and\n"
+	"  collapsed bpftrace histogram lines ('a, b, c: N', root first)\n";
+
+static const char render_examples[] =
+	"  perf record -F 99 -a -g -- sleep 30 && perf script > out.perf\n"
+	"  resq-flame render out.perf -o cpu.svg\n"
+	"  perf script | resq-flame render --kernel - -o - > cpu.svg\n"
+	"  resq-flame render out.perf -f folded -o out.folded\n"
+	"  resq-flame render a.folded b.folded --title 'two hosts'\n"
+	"  resq-flame render diff.folded --negate -o diff.svg\n"
+	"  node --cpu-prof app.js && resq-flame render CPU.*.cpuprofile -o app.svg\n"
+	"  resq-flame render py-spy.speedscope.json -o out.cpuprofile\n"
+	"  curl -o cpu.pb.gz 'localhost:6060/debug/pprof/profile?seconds=10'\n"
+	"  resq-flame render cpu.pb.gz -o cpu.svg\n"
+	"  resq-flame render --sample-type alloc_space heap.pb.gz -o heap.svg\n"
+	"  bpftrace -e 'profile:hz:99 { @[ustack, kstack] = count(); }' > bt.txt\n"
+	"  resq-flame render bt.txt -o bt.svg\n"
+	"  resq-flame render out.perf -o out.pb.gz && go tool pprof -top out.pb.gz\n";
+
 int cmd_render(int argc, char **argv, struct cli_global *g)
 {
-	struct option *opts = cli_options_merge(render_options);
-	struct import_opts io = { 0 };
+	struct render_opts ro = {.g = g, .file_frames = true};
+	const struct cli_spec spec = {
+		.name = "render",
+		.usage_tail = "[OPTIONS] FILE... [-o OUT]",
+		.about = render_about,
+		.examples = render_examples,
+		.groups = {{&input_group, &ro},
+			   {&perf_script_group, &ro},
+			   {&flamegraph_group, &ro},
+			   {&cli_global_group, g}},
+		.ngroups = 4,
+	};
+	struct import_opts io;
 	struct profile *p = NULL, *t;
-	const char *stdin_only[] = { "-" };
+	const char *stdin_only[] = {"-"};
 	const char **inputs;
-	bool file_frames = true;
-	int ninputs, c, i, ret = EXIT_FAIL;
+	bool file_frames;
+	int ninputs, i, ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		int r;
-
-		if (c == 'h') {
-			render_usage(stdout);
-			ret = EXIT_OK;
-			goto out;
-		}
-		if (c == 'V') {
-			cli_print_version();
-			ret = EXIT_OK;
-			goto out;
-		}
-		if (c == '?') {
-			ret = cli_usage_error("render", "unknown or incomplete option '%s'",
-					      argv[optind - 1]);
-			goto out;
-		}
-		r = cli_global_option(g, c, optarg);
-		if (r == 0)
-			r = parse_render_option(c, optarg, g, &io, &file_frames) ? -1 : 1;
-		if (r < 0) {
-			ret = EXIT_USAGE;
-			goto out;
-		}
+	ret = cli_spec__parse(&spec, g, argc, argv);
+	if (ret) {
+		ret = ret > 0 ? EXIT_OK : EXIT_USAGE;
+		goto out;
 	}
+	ret = EXIT_FAIL;
+	io = ro.io;
+	file_frames = ro.file_frames;
 	inputs = (const char **)argv + optind;
 	ninputs = argc - optind;
 	if (!ninputs) {
@@ -386,7 +400,6 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 	ret = EXIT_OK;
 out:
 	profile__free(p);
-	free(opts);
 	free(g->base);
 	g->base = NULL;
 	return ret;

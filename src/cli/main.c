@@ -35,54 +35,37 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputc('\n', f);
+	cli_opts_help(f, &(struct cli_group_ref){.group = &cli_global_group}, 1);
 	fprintf(f,
-		"\nglobal options (before or after the command):\n"
-		"  -o, --output PATH    output path, '-' for stdout (default flamegraph.svg)\n"
-		"  -f, --format FMT     svg, folded, pprof, speedscope or cpuprofile\n"
-		"                       (default: from the output's extension, else svg)\n"
-		"      --open           open the written file with xdg-open\n"
-		"      --title TEXT, --subtitle TEXT, --width PX, --minwidth PX|PCT%%\n"
-		"      --inverted, --reverse, --colors PALETTE, --countname NAME\n"
-		"  -q, --quiet          only errors    -v, --verbose  debug messages\n"
-		"  -h, --help           help (also 'resq-flame COMMAND --help')\n"
-		"  -V, --version        version\n"
 		"\nexit codes: 0 success, 1 failure, 2 usage error\n"
 		"\nexamples:\n"
 		"  sudo resq-flame record -d 10 -o cpu.svg\n"
 		"  resq-flame record -F 999 -- ./myprogram --its-args\n"
+		"  resq-flame record -P nginx -d 30s -o nginx.svg\n"
 		"  perf script | resq-flame render - -o cpu.svg\n"
 		"  resq-flame render stacks.folded --title 'API server' --minwidth 0.5\n"
 		"  resq-flame render --kernel perf.txt -o - -f folded | head\n"
 		"  resq-flame diff --normalize before.pb.gz after.pb.gz -o diff.svg\n");
 }
 
+static void top_help(const struct cli_spec *s, FILE *f)
+{
+	(void)s;
+	usage(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_global g = { .output = NULL };
+	/* Global options before the command; the command name ends them. */
+	const struct cli_spec top = { .stop_at_operand = true, .help = top_help };
 	size_t i;
-	int c;
+	int r;
 
-	/* Global options before the command; stop at the first non-option. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS, cli_global_options,
-				NULL)) != -1) {
-		int r;
-
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		if (c == 'V') {
-			cli_print_version();
-			return EXIT_OK;
-		}
-		if (c == '?')
-			return cli_usage_error(NULL, "unknown or incomplete option '%s'",
-					       argv[optind - 1]);
-		r = cli_global_option(&g, c, optarg);
-		if (r < 0)
-			return EXIT_USAGE;
-	}
+	r = cli_spec__parse(&top, &g, argc, argv);
+	if (r)
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

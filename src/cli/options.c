@@ -17,40 +17,37 @@
 #include "log.h"
 #include "xalloc.h"
 
-const struct option cli_global_options[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "open", no_argument, NULL, OPT_OPEN },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "subtitle", required_argument, NULL, OPT_SUBTITLE },
-	{ "width", required_argument, NULL, OPT_WIDTH },
-	{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
-	{ "inverted", no_argument, NULL, OPT_INVERTED },
-	{ "reverse", no_argument, NULL, OPT_REVERSE },
-	{ "colors", required_argument, NULL, OPT_COLORS },
-	{ "countname", required_argument, NULL, OPT_COUNTNAME },
-	{ NULL, 0, NULL, 0 },
+static int global_parse(void *ctx, int key, const char *arg)
+{
+	return cli_global_option(ctx, key, arg) > 0 ? 0 : -1;
+}
+
+static const struct cli_opt global_opts[] = {
+	{.key = 'o', .name = "output", .arg = "PATH", .help = "output path, '-' for stdout (default flamegraph.svg)"},
+	{.key = 'f', .name = "format", .arg = "FMT", .help = "svg, folded, pprof, speedscope or cpuprofile (default: from the output's extension: "
+	 ".folded .txt .pb.gz .pprof .speedscope.json .cpuprofile, else svg)"},
+	{.key = OPT_OPEN, .name = "open", .help = "open the written file with xdg-open"},
+	{.key = OPT_TITLE, .name = "title", .arg = "TEXT", .help = "the SVG's title (default: what was profiled, or \"Flame Graph\")"},
+	{.key = OPT_SUBTITLE, .name = "subtitle", .arg = "TEXT", .help = "a second title line"},
+	{.key = OPT_WIDTH, .name = "width", .arg = "PX", .help = "image width (default 1200)"},
+	{.key = OPT_MINWIDTH, .name = "minwidth", .arg = "PX|PCT%", .help = "merge away frames narrower than this, in pixels or percent (default 0.1 px)"},
+	{.key = OPT_INVERTED, .name = "inverted", .help = "icicle graph (roots at the top)"},
+	{.key = OPT_REVERSE, .name = "reverse", .help = "reverse each stack (the leaf becomes the root) before merging"},
+	{.key = OPT_COLORS, .name = "colors", .arg = "PALETTE", .help = "hot (default), mem, io, wakeup, chain, java, js, perl, red, green, blue, aqua, yellow, "
+	 "purple, orange, kind (kernel, native, JIT and inline frames each distinct)"},
+	{.key = OPT_COUNTNAME, .name = "countname", .arg = "NAME", .help = "the unit in tooltips (default samples; us for time)"},
+	{.key = 'q', .name = "quiet", .help = "only errors"},
+	{.key = 'v', .name = "verbose", .help = "debug messages"},
+	{.key = 'h', .name = "help", .help = "help (also 'resq-flame COMMAND --help')"},
+	{.key = 'V', .name = "version", .help = "the version and the features built in"},
+	{0},
 };
 
-struct option *cli_options_merge(const struct option *extra)
-{
-	size_t ng = 0, ne = 0;
-	struct option *o;
-
-	while (cli_global_options[ng].name)
-		ng++;
-	while (extra && extra[ne].name)
-		ne++;
-	o = xcalloc(ng + ne + 1, sizeof(*o));
-	memcpy(o, cli_global_options, ng * sizeof(*o));
-	if (ne)
-		memcpy(o + ng, extra, ne * sizeof(*o));
-	return o;
-}
+const struct cli_opt_group cli_global_group = {
+	.heading = "global options (before or after the command)",
+	.opts = global_opts,
+	.parse = global_parse,
+};
 
 /* Only this object is built with RESQ_GIT_REV, so a commit rebuilds one file. */
 void cli_print_version(void)
