@@ -248,7 +248,7 @@ $(VMLINUX_DIR)/vmlinux.h:
 else
 VMLINUX_DIR := bpf
 endif
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX_DIR)/vmlinux.h $(FLAGS_STAMP)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%_shared.h $(VMLINUX_DIR)/vmlinux.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,CLANG,$<)$(BPF_CLANG) -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) \
 		-I$(VMLINUX_DIR) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@

@@ -23,7 +23,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "offcpu.h"
+#include "offcpu_shared.h"
 
 /* Kernel constants (include/linux/sched.h), stable for many years. */
 #define TASK_INTERRUPTIBLE   0x0001

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/offcpu.h"
+#include "bpf/offcpu_shared.h"
 #include "bpf/offcpu.skel.h"
 #include "hashmap.h"
 #include "log.h"

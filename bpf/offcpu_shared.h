@@ -5,8 +5,8 @@
  * out the same way. The BPF side gets __u32 and friends from vmlinux.h,
  * user space from <linux/types.h>.
  */
-#ifndef RESQ_BPF_OFFCPU_H
-#define RESQ_BPF_OFFCPU_H
+#ifndef RESQ_BPF_OFFCPU_SHARED_H
+#define RESQ_BPF_OFFCPU_SHARED_H
 
 #define OFFCPU_COMM_LEN	 16
 #define OFFCPU_MAX_STACK 127 /* perf_event_max_stack, the stack map's depth */
