@@ -92,7 +92,7 @@ endef
 $(eval $(call feature,ZLIB,zlib,zlib1g-dev,gzip input))
 $(eval $(call feature,LIBDW,libdw libelf,libdw-dev libelf-dev,user-space symbols and DWARF unwinding))
 # Second DWARF unwinder (record --unwinder libunwind); libdw is the default.
-$(eval $(call feature,LIBUNWIND,libunwind-generic,libunwind-dev,record --unwinder libunwind))
+$(eval $(call feature,LIBUNWIND,libunwind-generic libelf,libunwind-dev libelf-dev,record --unwinder libunwind))
 
 # The same for a library without a pkg-config file: probe its header with
 # the compiler; (5) is what to link.

@@ -36,6 +36,12 @@ bool arch__dwarf_regs(const struct raw_sample *s, uint64_t out[ARCH_DWARF_NREGS]
 
 /* ---- unwinder.c: ELF images ---- */
 
+/* libelf reads the images; the DWARF backends are the only readers. */
+#if defined(HAVE_LIBDW) || defined(HAVE_LIBUNWIND)
+#define HAVE_LIBELF 1
+#endif
+struct Elf;
+
 struct uw_seg {
 	uint64_t vaddr, memsz, offset, filesz;
 	bool exec, writable;
@@ -48,6 +54,7 @@ struct uw_elf {
 	int fd;		     /* -1 when not open */
 	const uint8_t *data; /* the whole file, read-only; NULL when it failed to open */
 	size_t size;
+	struct Elf *elf; /* libelf's view of data */
 	bool unmap; /* data is our mmap */
 	bool vdso;
 	struct uw_seg *segs; /* PT_LOADs */

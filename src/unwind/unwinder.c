@@ -21,6 +21,9 @@
 
 #include <elf.h>
 #include <errno.h>
+#ifdef HAVE_LIBELF
+#include <gelf.h>
+#endif
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -160,6 +163,9 @@ static void elf_free(struct uw_elf *e)
 {
 	if (!e)
 		return;
+#ifdef HAVE_LIBELF
+	elf_end(e->elf);
+#endif
 	if (e->unmap && e->data)
 		munmap((void *)e->data, e->size);
 	if (e->fd >= 0)
@@ -170,84 +176,104 @@ static void elf_free(struct uw_elf *e)
 	free(e);
 }
 
-/* Reads the program headers of the image in e->data. Returns 0 or -ENOEXEC. */
+#ifdef HAVE_LIBELF
+/*
+ * Reads the program headers of the image in e->data through libelf, kept
+ * open on the image (e->elf) for the notes. Returns 0 or -ENOEXEC.
+ */
 static int elf_parse(struct uw_elf *e)
 {
-	const Elf64_Ehdr *eh = (const void *)e->data;
-	size_t i, alloc = 0;
+	size_t i, n, alloc = 0;
 	bool first = true;
+	GElf_Ehdr eh;
+	Elf *elf;
 
-	if (e->size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > e->size ||
-	    (e->size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)e->data, e->size);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
+	    !gelf_getehdr(elf, &eh) || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    elf_getphdrnum(elf, &n)) {
+		elf_end(elf);
 		return -ENOEXEC;
-	e->entry = eh->e_entry;
-	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(e->data + eh->e_phoff + i * sizeof(*ph));
+	}
+	e->elf = elf;
+	e->entry = eh.e_entry;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
 		uint64_t filesz;
 
-		if (ph->p_type == PT_GNU_EH_FRAME) {
-			e->eh_hdr = ph->p_vaddr;
-			e->eh_hdr_size = ph->p_memsz;
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_GNU_EH_FRAME) {
+			e->eh_hdr = ph.p_vaddr;
+			e->eh_hdr_size = ph.p_memsz;
 			continue;
 		}
-		if (ph->p_type != PT_LOAD)
+		if (ph.p_type != PT_LOAD)
 			continue;
 		/* A truncated file keeps what it has. */
-		filesz = ph->p_offset > e->size ? 0 : e->size - ph->p_offset;
-		if (ph->p_filesz < filesz)
-			filesz = ph->p_filesz;
+		filesz = ph.p_offset > e->size ? 0 : e->size - ph.p_offset;
+		if (ph.p_filesz < filesz)
+			filesz = ph.p_filesz;
 		ALLOC_GROW(e->segs, e->nsegs + 1, alloc);
 		e->segs[e->nsegs++] = (struct uw_seg){
-			.vaddr = ph->p_vaddr,
-			.memsz = ph->p_memsz,
-			.offset = ph->p_offset,
+			.vaddr = ph.p_vaddr,
+			.memsz = ph.p_memsz,
+			.offset = ph.p_offset,
 			.filesz = filesz,
-			.exec = ph->p_flags & PF_X,
-			.writable = ph->p_flags & PF_W,
+			.exec = ph.p_flags & PF_X,
+			.writable = ph.p_flags & PF_W,
 		};
-		if (first || (ph->p_vaddr & ~PAGE_MASK_4K) < e->lo)
-			e->lo = ph->p_vaddr & ~PAGE_MASK_4K;
-		if (first || ph->p_vaddr + ph->p_memsz > e->hi)
-			e->hi = ph->p_vaddr + ph->p_memsz;
+		if (first || (ph.p_vaddr & ~PAGE_MASK_4K) < e->lo)
+			e->lo = ph.p_vaddr & ~PAGE_MASK_4K;
+		if (first || ph.p_vaddr + ph.p_memsz > e->hi)
+			e->hi = ph.p_vaddr + ph.p_memsz;
 		first = false;
 	}
 	return e->nsegs ? 0 : -ENOEXEC;
 }
 
-/* The GNU build-id note of the image; 0 when it has none. */
+/* The GNU build-id note of the image (in a PT_NOTE segment); 0 when it has none. */
 static size_t elf_build_id(const struct uw_elf *e, const uint8_t **id)
 {
-	const Elf64_Ehdr *eh = (const void *)e->data;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(e->data + eh->e_phoff + i * sizeof(*ph));
-		uint64_t off, end;
+	if (!e->elf || elf_getphdrnum(e->elf, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		size_t off = 0, next, name, desc;
+		GElf_Phdr ph;
+		GElf_Nhdr nh;
+		Elf_Data *d;
 
-		if (ph->p_type != PT_NOTE || ph->p_offset > e->size ||
-		    ph->p_filesz > e->size - ph->p_offset)
+		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
+		    !(d = elf_getdata_rawchunk(e->elf, (int64_t)ph.p_offset, ph.p_filesz,
+					       ELF_T_NHDR)))
 			continue;
-		for (off = ph->p_offset, end = off + ph->p_filesz;
-		     off + sizeof(Elf64_Nhdr) <= end;) {
-			const Elf64_Nhdr *nh = (const void *)(e->data + off);
-			uint64_t name = off + sizeof(*nh),
-				 desc = name + ((nh->n_namesz + 3) & ~3ULL);
-			uint64_t next = desc + ((nh->n_descsz + 3) & ~3ULL);
-
-			if (next > end)
-				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-			    !memcmp(e->data + name, "GNU", 4)) {
-				*id = e->data + desc;
-				return nh->n_descsz;
+		for (; (next = gelf_getnote(d, off, &nh, &name, &desc)) > 0; off = next) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((const char *)d->d_buf + name, "GNU", 4)) {
+				*id = (const uint8_t *)d->d_buf + desc;
+				return nh.n_descsz;
 			}
-			off = next;
 		}
 	}
 	return 0;
 }
+#else
+/* No DWARF unwinder is built in: images are never read. */
+static int elf_parse(struct uw_elf *e)
+{
+	(void)e;
+	return -EOPNOTSUPP;
+}
+
+static size_t elf_build_id(const struct uw_elf *e, const uint8_t **id)
+{
+	(void)e, (void)id;
+	return 0;
+}
+#endif
 
 /* Maps @path into @e. Returns 0 or a negative errno. */
 static int elf_map_file(struct uw_elf *e, const char *path)
@@ -275,6 +301,10 @@ static int elf_map_file(struct uw_elf *e, const char *path)
 	e->path = xstrdup(path);
 	err = elf_parse(e);
 	if (err) {
+#ifdef HAVE_LIBELF
+		elf_end(e->elf);
+		e->elf = NULL;
+#endif
 		munmap(p, e->size);
 		close(fd);
 		e->fd = -1;
@@ -400,6 +430,10 @@ static struct uw_elf *elf_get(struct unwinder *uw, pid_t pid, const struct mappi
 	}
 	if (err) {
 		pr_debug("unwind: cannot use %s: %s", m->path, strerror(-err));
+#ifdef HAVE_LIBELF
+		elf_end(e->elf);
+		e->elf = NULL;
+#endif
 		if (e->unmap && e->data)
 			munmap((void *)e->data, e->size);
 		if (e->fd >= 0)
