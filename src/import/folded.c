@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bad_lines.h"
 #include "import_internal.h"
 #include "log.h"
 #include "xalloc.h"

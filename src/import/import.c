@@ -41,14 +41,6 @@ const char *import__format_name(enum profile_format fmt)
 	return format_names[fmt];
 }
 
-void bad_lines__report(const struct bad_lines *bl, const char *name)
-{
-	if (!bl->count)
-		return;
-	pr_warn("ignored %zu line%s with invalid format in %s, first at line %zu", bl->count,
-		bl->count == 1 ? "" : "s", name, bl->first);
-}
-
 enum profile_format import__detect(const char *buf, size_t len)
 {
 	/* JSON first: the text formats' line tests can match a JSON line. */

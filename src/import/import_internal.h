@@ -14,21 +14,6 @@
 #include "import.h"
 #include "profile.h"
 
-/* Lines a text parser could not read: counted, the first one remembered. */
-struct bad_lines {
-	size_t count;
-	size_t first; /* 1-based line number of the first bad line */
-};
-
-static inline void bad_lines__note(struct bad_lines *bl, size_t lineno)
-{
-	if (!bl->count++)
-		bl->first = lineno;
-}
-
-/* Warns "ignored N lines with invalid format in NAME, first at line L". */
-void bad_lines__report(const struct bad_lines *bl, const char *name);
-
 /* Per-format detection: true when @buf looks like that format. */
 bool folded__detect(const char *buf, size_t len);
 bool perf_script__detect(const char *buf, size_t len);

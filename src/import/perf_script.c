@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bad_lines.h"
 #include "hashmap.h"
 #include "import_internal.h"
 #include "log.h"
