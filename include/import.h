@@ -50,6 +50,11 @@ struct import_opts {
 enum profile_format import__detect(const char *buf, size_t len);
 /* "folded", "perf-script", ...; "unknown" for anything else. */
 const char *import__format_name(enum profile_format fmt);
+/*
+ * The format named @name ("folded", "perf-script" or "perf", "cpuprofile"
+ * or "v8", "speedscope", "pprof", "bpftrace"). 0, or -EINVAL.
+ */
+int import__parse_format(const char *name, enum profile_format *fmt);
 
 /*
  * Parses @len bytes of @buf (need not be NUL-terminated; may be gzip) named

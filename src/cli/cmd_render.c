@@ -152,19 +152,7 @@ static int render_parse(void *ctx, int key, const char *arg)
 	case OPT_TIME_WEIGHTS: io->time_weights = true; break;
 	case OPT_SAMPLE_TYPE: io->sample_type = arg; break;
 	case OPT_INPUT_FORMAT:
-		if (!strcmp(arg, "folded"))
-			io->format = PROFILE_FMT_FOLDED;
-		else if (!strcmp(arg, "perf-script") || !strcmp(arg, "perf"))
-			io->format = PROFILE_FMT_PERF_SCRIPT;
-		else if (!strcmp(arg, "cpuprofile") || !strcmp(arg, "v8"))
-			io->format = PROFILE_FMT_V8_CPUPROFILE;
-		else if (!strcmp(arg, "speedscope"))
-			io->format = PROFILE_FMT_SPEEDSCOPE;
-		else if (!strcmp(arg, "pprof"))
-			io->format = PROFILE_FMT_PPROF;
-		else if (!strcmp(arg, "bpftrace"))
-			io->format = PROFILE_FMT_BPFTRACE;
-		else {
+		if (import__parse_format(arg, &io->format)) {
 			fprintf(stderr, "resq-flame: unknown input format '%s' (expected folded, perf-script, cpuprofile, speedscope, pprof or bpftrace)\n",
 				arg);
 			return -1;

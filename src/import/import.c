@@ -24,44 +24,78 @@
 /* Decompressed inputs larger than this are refused (gzip bombs). */
 #define MAX_INFLATED ((size_t)8 << 30)
 
-static const char *const format_names[PROFILE_FMT__COUNT] = {
-	[PROFILE_FMT_UNKNOWN] = "unknown",
-	[PROFILE_FMT_FOLDED] = "folded",
-	[PROFILE_FMT_PERF_SCRIPT] = "perf-script",
-	[PROFILE_FMT_V8_CPUPROFILE] = "cpuprofile",
-	[PROFILE_FMT_SPEEDSCOPE] = "speedscope",
-	[PROFILE_FMT_PPROF] = "pprof",
-	[PROFILE_FMT_BPFTRACE] = "bpftrace",
+/* One format: how to recognise it and how to read it. */
+struct importer {
+	enum profile_format fmt; /* PROFILE_FMT_UNKNOWN: recognised only to be refused */
+	const char *name;	 /* as --input-format takes it */
+	const char *alias;	 /* another name --input-format takes; NULL: none */
+	bool (*detect)(const char *buf, size_t len);
+	int (*parse)(struct profile *p, const char *name, const char *buf, size_t len,
+		     const struct import_opts *o);
 };
+
+/*
+ * In the order detection tries them (jonhoo/inferno src/collapse/guess.rs):
+ * JSON first, since the text formats' line tests can match a JSON line;
+ * then binary protobuf (the whole outer message must parse as a pprof
+ * one); then the most specific text format first: perf script text also
+ * has lines ending in numbers, and folded would take bpftrace's
+ * "a, b: 3" as the frame "a, b:".
+ */
+static const struct importer importers[] = {
+	{PROFILE_FMT_V8_CPUPROFILE, "cpuprofile", "v8", v8_cpuprofile__detect,
+	 v8_cpuprofile__import},
+	{PROFILE_FMT_SPEEDSCOPE, "speedscope", NULL, speedscope__detect, speedscope__import},
+	/* Other JSON ("{\"..." or "[{..."): refused as such, with the reason. */
+	{PROFILE_FMT_UNKNOWN, "json", NULL, json__detect_other, NULL},
+	{PROFILE_FMT_PPROF, "pprof", NULL, pprof__detect, pprof__import},
+	{PROFILE_FMT_PERF_SCRIPT, "perf-script", "perf", perf_script__detect, perf_script__import},
+	{PROFILE_FMT_BPFTRACE, "bpftrace", NULL, bpftrace__detect, bpftrace__import},
+	{PROFILE_FMT_FOLDED, "folded", NULL, folded__detect, folded__import},
+};
+
+#define NIMPORTERS (sizeof(importers) / sizeof(importers[0]))
+
+/* The importer of @fmt; NULL for PROFILE_FMT_UNKNOWN and values out of range. */
+static const struct importer *importer_of(enum profile_format fmt)
+{
+	size_t i;
+
+	for (i = 0; i < NIMPORTERS; i++)
+		if (importers[i].fmt == fmt && importers[i].parse)
+			return &importers[i];
+	return NULL;
+}
 
 const char *import__format_name(enum profile_format fmt)
 {
-	if (fmt < 0 || fmt >= PROFILE_FMT__COUNT || !format_names[fmt])
-		return "unknown";
-	return format_names[fmt];
+	const struct importer *im = importer_of(fmt);
+
+	return im ? im->name : "unknown";
+}
+
+int import__parse_format(const char *name, enum profile_format *fmt)
+{
+	size_t i;
+
+	for (i = 0; i < NIMPORTERS; i++) {
+		const struct importer *im = &importers[i];
+
+		if (im->parse && (!strcmp(name, im->name) || (im->alias && !strcmp(name, im->alias)))) {
+			*fmt = im->fmt;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 enum profile_format import__detect(const char *buf, size_t len)
 {
-	/* JSON first: the text formats' line tests can match a JSON line. */
-	if (v8_cpuprofile__detect(buf, len))
-		return PROFILE_FMT_V8_CPUPROFILE;
-	if (speedscope__detect(buf, len))
-		return PROFILE_FMT_SPEEDSCOPE;
-	/* Other JSON ("{\"..." or "[{..."): reported as such by parse(). */
-	if (json__detect_other(buf, len))
-		return PROFILE_FMT_UNKNOWN;
-	/* Binary protobuf: the whole outer message must parse as a pprof one. */
-	if (pprof__detect(buf, len))
-		return PROFILE_FMT_PPROF;
-	/* Most specific first: perf script text also has lines ending in numbers. */
-	if (perf_script__detect(buf, len))
-		return PROFILE_FMT_PERF_SCRIPT;
-	/* Before folded, which would take "a, b: 3" as the frame "a, b:". */
-	if (bpftrace__detect(buf, len))
-		return PROFILE_FMT_BPFTRACE;
-	if (folded__detect(buf, len))
-		return PROFILE_FMT_FOLDED;
+	size_t i;
+
+	for (i = 0; i < NIMPORTERS; i++)
+		if (importers[i].detect(buf, len))
+			return importers[i].fmt;
 	return PROFILE_FMT_UNKNOWN;
 }
 
@@ -161,30 +195,14 @@ static int parse(struct profile *p, const char *name, const char *buf, size_t le
 		 const struct import_opts *o)
 {
 	enum profile_format fmt = o->format ? o->format : import__detect(buf, len);
+	const struct importer *im = importer_of(fmt);
 	double before = profile__total(p, PROFILE_COL_MAIN) + profile__total(p, PROFILE_COL_BEFORE);
 	int err;
 
 	pr_debug("%s: reading as %s", name, import__format_name(fmt));
-	switch (fmt) {
-	case PROFILE_FMT_FOLDED:
-		err = folded__import(p, name, buf, len, o);
-		break;
-	case PROFILE_FMT_PERF_SCRIPT:
-		err = perf_script__import(p, name, buf, len, o);
-		break;
-	case PROFILE_FMT_V8_CPUPROFILE:
-		err = v8_cpuprofile__import(p, name, buf, len, o);
-		break;
-	case PROFILE_FMT_SPEEDSCOPE:
-		err = speedscope__import(p, name, buf, len, o);
-		break;
-	case PROFILE_FMT_PPROF:
-		err = pprof__import(p, name, buf, len, o);
-		break;
-	case PROFILE_FMT_BPFTRACE:
-		err = bpftrace__import(p, name, buf, len, o);
-		break;
-	default:
+	if (im) {
+		err = im->parse(p, name, buf, len, o);
+	} else {
 		if (json__detect_other(buf, len))
 			return json__reject_unknown(name, buf, len);
 		if (!len || strspn(buf, " \t\r\n") == len) {
