@@ -15,11 +15,11 @@ cd "$(dirname "$0")/.."
 # Stage that owns each project header in include/.
 stage_of() {
 	case "$1" in
-	log.h | xalloc.h | strbuf.h | vec.h | hashmap.h | outfile.h) echo util ;;
+	log.h | xalloc.h | strbuf.h | vec.h | hashmap.h | outfile.h | demangle.h) echo util ;;
 	sample.h) echo sample ;;
 	sampler.h | offcpu.h | procmaps.h | targets.h) echo capture ;;
 	unwinder.h) echo unwind ;;
-	symtab.h | stackagg.h | demangle.h) echo symbolize ;;
+	symtab.h | stackagg.h) echo symbolize ;;
 	profile.h) echo aggregate ;;
 	capture.h) echo pipeline ;;
 	fetch.h | http.h) echo fetch ;;

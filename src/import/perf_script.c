@@ -18,21 +18,12 @@
 #include <string.h>
 
 #include "bad_lines.h"
+#include "demangle.h"
 #include "hashmap.h"
 #include "import_internal.h"
 #include "log.h"
 #include "strbuf.h"
 #include "xalloc.h"
-
-#ifdef HAVE_LIBIBERTY
-/*
- * From libiberty's demangle.h, which cannot be included: it pulls in
- * libiberty.h, whose xmalloc family clashes with ours.
- */
-typedef void (*iberty_demangle_cb)(const char *s, size_t len, void *opaque);
-extern int rust_demangle_callback(const char *mangled, int options, iberty_demangle_cb cb,
-				  void *opaque);
-#endif
 
 /* How far perf_script__detect() looks. */
 #define DETECT_BYTES  (64 * 1024)
@@ -575,12 +566,10 @@ static bool rust_fix_partial(const char *s, size_t n, struct strbuf *out)
 	return true;
 }
 
-#ifdef HAVE_LIBIBERTY
 static void demangle_append(const char *s, size_t len, void *opaque)
 {
 	strbuf__add(opaque, s, len);
 }
-#endif
 
 /*
  * Demangles a Rust symbol in @sb in place: perf's half-demangled legacy
@@ -595,16 +584,14 @@ static void demangle_rust(struct strbuf *sb, struct strbuf *tmp)
 	if (rust_fix_partial(sb->buf, sb->len, tmp)) {
 		done = true;
 	} else {
-#ifdef HAVE_LIBIBERTY
 		const char *s = sb->buf;
 
 		if (*s == '_' && s[1] == '_')
 			s++;
 		if (!strncmp(s, "_ZN", 3) || !strncmp(s, "_R", 2)) {
 			strbuf__reset(tmp);
-			done = rust_demangle_callback(s, 0, demangle_append, tmp) && tmp->len;
+			done = demangle__rust(s, demangle_append, tmp) && tmp->len;
 		}
-#endif
 	}
 	if (!done)
 		return;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals shared by the files of the symbolize stage: the kallsyms table
- * (ksyms.c), perf maps of JIT compilers (perfmap.c), ELF modules read
- * through libdw (elfsyms.c) and symbol name clean-up (demangle.c).
+ * (ksyms.c), perf maps of JIT compilers (perfmap.c) and ELF modules read
+ * through libdw (elfsyms.c). Symbol name clean-up is util's (demangle.h).
  * Nothing here is thread-safe; the symtab that owns these objects is not.
  */
 #ifndef RESQ_SYMBOLIZE_INTERNAL_H
@@ -15,24 +15,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "demangle.h" /* symbol names: demangling, clone suffixes */
 #include "symtab.h"
-
-/* ---- demangle.c ---- */
-
-/*
- * Demangled form of a C++ (_Z...) or Rust (legacy _ZN...17h<hash>E, v0 _R...)
- * symbol, with C++ parameter lists. Returns a malloc'd string the caller
- * free()s, or NULL when @name is not mangled or libiberty is missing.
- */
-char *demangle__symbol(const char *name);
-
-/*
- * Length of @name without a symbol version (@GLIBC_2.2.5, @@GLIBC_2.34) and
- * without the suffixes GCC and LLVM give to clones of a function
- * (.constprop.0, .isra.0, .part.0, .cold, .lto_priv.0, .llvm.N, ...), so
- * that a clone shows under its source function's name.
- */
-size_t symbol__base_len(const char *name);
 
 /* ---- ksyms.c ---- */
 

@@ -6,7 +6,7 @@
  * This file must not include xalloc.h: libiberty's headers declare an
  * xmemdup() with another signature. libiberty returns malloc'd strings.
  */
-#include "symbolize_internal.h"
+#include "demangle.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +31,17 @@ char *demangle__symbol(const char *name)
 #else
 	(void)name;
 	return NULL;
+#endif
+}
+
+bool demangle__rust(const char *name, void (*out)(const char *s, size_t len, void *ctx),
+		    void *ctx)
+{
+#ifdef HAVE_LIBIBERTY
+	return rust_demangle_callback(name, 0, out, ctx) != 0;
+#else
+	(void)name, (void)out, (void)ctx;
+	return false;
 #endif
 }
 
