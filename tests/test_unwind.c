@@ -231,19 +231,6 @@ static char *describe(const struct named_frame *f, size_t n)
 	return s;
 }
 
-static bool same_stack(const struct addr_stack *a, const struct addr_stack *b)
-{
-	uint32_t i;
-
-	if (a->n != b->n || a->truncated != b->truncated)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (a->frames[i].addr != b->frames[i].addr ||
-		    a->frames[i].flags != b->frames[i].flags)
-			return false;
-	return true;
-}
-
 /*
  * Checks the chain's frames, leaf first: compare, then at least one frame
  * of libc (qsort's internals), then sorter, level2, level1, and on to
@@ -323,7 +310,7 @@ static void self_chain(const char *tag, void (*level1)(void))
 	}
 	cr_assert_gt(done, 0, "no DWARF unwinder built in");
 	if (done == 2)
-		cr_expect(same_stack(&stk[0], &stk[1]), "libdw and libunwind differ");
+		cr_expect(addr_stack__equal(&stk[0], &stk[1]), "libdw and libunwind differ");
 	addr_stack__release(&stk[0]);
 	addr_stack__release(&stk[1]);
 	free(ss.stack);
@@ -489,7 +476,7 @@ static int on_both_sample(const struct raw_sample *s, void *arg)
 		cr_assert_eq(unwinder__unwind(b->uw[k], s, &b->stk[k], UNWIND_F_FINAL), 0);
 		b->complete[k] += !b->stk[k].truncated;
 	}
-	if (!same_stack(&b->stk[0], &b->stk[1]) && !b->differ++) {
+	if (!addr_stack__equal(&b->stk[0], &b->stk[1]) && !b->differ++) {
 		size_t len = 0;
 		uint32_t i;
 
