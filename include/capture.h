@@ -65,10 +65,10 @@ struct capture_opts {
 
 	/* How: on-CPU sampling, off-CPU time, or both (wall clock). */
 	bool oncpu, offcpu;
-	uint32_t freq;	     /* on-CPU samples per second per CPU; 0: 99 */
-	uint32_t ring_pages; /* data pages per ring; 0: sized from @freq */
-	bool dwarf;	     /* copy user stacks and unwind them with DWARF CFI */
-	uint32_t stack_size; /* bytes copied per sample; 0: UNWIND_DEFAULT_STACK_USER */
+	uint32_t freq;		     /* on-CPU samples per second per CPU; 0: 99 */
+	uint32_t ring_pages;	     /* data pages per ring; 0: sized from @freq */
+	bool dwarf;		     /* copy user stacks and unwind them with DWARF CFI */
+	uint32_t stack_size;	     /* bytes copied per sample; 0: UNWIND_DEFAULT_STACK_USER */
 	enum unwinder_kind unwinder; /* with @dwarf, when @unwinder_set */
 	bool unwinder_set;	     /* else libdw, or libunwind in a build without libdw */
 	bool unwinder_check;	     /* unwind with both DWARF unwinders and compare */
@@ -95,11 +95,11 @@ struct capture_stats {
 	double unresolved;
 
 	/* Details for the end-of-run report. */
-	const char *event;	  /* "cycles", "cpu-clock"; NULL without on-CPU sampling */
+	const char *event;	   /* "cycles", "cpu-clock"; NULL without on-CPU sampling */
 	const char *offcpu_attach; /* "tp_btf", "raw_tp"; NULL without off-CPU */
 	struct sampler_stats sampler;
 	struct offcpu_stats offcpu;
-	struct unwinder_stats unwind; /* --call-graph dwarf */
+	struct unwinder_stats unwind;	      /* --call-graph dwarf */
 	const char *unwinder_name;	      /* "fp", "libdw", "libunwind": on-CPU user stacks */
 	const char *check_unwinder_name;      /* unwinder_check: the other one */
 	uint64_t check_samples, check_differ; /* unwinder_check: samples compared, differing */

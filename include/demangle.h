@@ -24,8 +24,7 @@ char *demangle__symbol(const char *name);
  * perhaps some pieces: discard them) when @name is no Rust symbol or
  * libiberty is missing.
  */
-bool demangle__rust(const char *name, void (*out)(const char *s, size_t len, void *ctx),
-		    void *ctx);
+bool demangle__rust(const char *name, void (*out)(const char *s, size_t len, void *ctx), void *ctx);
 
 /*
  * Length of @name without a symbol version (@GLIBC_2.2.5, @@GLIBC_2.34) and

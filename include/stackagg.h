@@ -62,7 +62,8 @@ struct sym_source_ops {
 	int (*resolve_kernel)(void *ctx, uint64_t addr, bool is_return, struct sym_info *out);
 	/* Loads @m's symbols now (may be NULL: nothing to prepare). */
 	void (*prepare)(void *ctx, pid_t pid, const struct mapping *m);
-	/* The name of thread @tid of @pid at @time (the process's when @tid == @pid); NULL if unknown. */
+	/* The name of thread @tid of @pid at @time (the process's when @tid == @pid); NULL if
+	 * unknown. */
 	const char *(*name)(void *ctx, pid_t pid, pid_t tid, uint64_t time);
 };
 

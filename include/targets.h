@@ -46,7 +46,10 @@ struct child {
 	bool exited;
 	int status; /* wait status, once exited */
 };
-#define CHILD_INIT {.pid = -1, .go_fd = -1, .err_fd = -1}
+#define CHILD_INIT                                                                                 \
+	{                                                                                          \
+		.pid = -1, .go_fd = -1, .err_fd = -1                                               \
+	}
 
 /* Forks @argv[0] (searched in PATH), held before exec. 0, or -1 after a message. */
 int child__start(struct child *c, char *const *argv);

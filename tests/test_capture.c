@@ -123,10 +123,10 @@ Test(capture, stats_count_and_time_left_never_wraps)
 
 	th_privileged_perf(false);
 	c = capture__new(&(struct capture_opts){.target = CAPTURE_COMMAND,
-						 .argv = argv,
-						 .oncpu = true,
-						 .freq = 999,
-						 .duration = 0.3});
+						.argv = argv,
+						.oncpu = true,
+						.freq = 999,
+						.duration = 0.3});
 	cr_assert_not_null(c, "capture__new: %s", strerror(errno));
 	capture__stats(c, &st);
 	cr_expect_float_eq(st.remaining, 0.3, 1e-9, "not started: the whole duration is left");
@@ -304,8 +304,8 @@ Test(capture, record_by_name)
 
 Test(capture, record_by_unknown_name_exits_1)
 {
-	const char *argv[] = {th_bin(), "record", "-P", "resq-no-such-prog", "-d", "1", "-o",
-			      "/dev/null", NULL};
+	const char *argv[] = {th_bin(), "record",    "-P", "resq-no-such-prog", "-d", "1",
+			      "-o",	"/dev/null", NULL};
 	struct th_result r = th_run(argv, NULL, 0, 30);
 
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -366,10 +366,10 @@ Test(capture, status_line_on_a_terminal_only_and_not_with_quiet)
 {
 	char *burner = th_workload("burner");
 	char *out_path = th_path(th_dir, "out.svg");
-	const char *tty[] = {th_bin(), "record", "-d", "1.5", "-o", out_path, "--", burner, "30",
-			     NULL};
-	const char *quiet[] = {th_bin(), "record", "-q", "-d", "1.5", "-o", out_path, "--", burner,
-			       "30", NULL};
+	const char *tty[] = {th_bin(), "record", "-d",	 "1.5", "-o",
+			     out_path, "--",	 burner, "30",	NULL};
+	const char *quiet[] = {th_bin(), "record", "-q",   "-d", "1.5", "-o",
+			       out_path, "--",	   burner, "30", NULL};
 	struct th_result r;
 	char *text;
 	int status;

@@ -14,21 +14,21 @@
 #include "stackagg.h"
 
 /* User addresses of the fake program and library; anything else is unmapped. */
-#define PROG   0x400000ULL
-#define LIB    0x7f0000000000ULL
-#define KERN   0xffffffff81000000ULL
-#define MAIN   (PROG + 0x100)
-#define WORK   (PROG + 0x200)
-#define LEAF   (PROG + 0x300)
-#define INL    (PROG + 0x400) /* "inl" inlined into "outer" */
-#define NOSYM  (PROG + 0x500) /* in the program, but no function there */
-#define START  (LIB + 0x10)   /* __libc_start_call_main */
-#define JIT    (LIB + 0x20)   /* unresolved until the source learns it (a growing perf map) */
-#define SYSC   (KERN + 0x10)
-#define ENTRY  (KERN + 0x20)
-#define BPF    (KERN + 0x30)
-#define TRACE  (KERN + 0x40)
-#define SCHED  (KERN + 0x50)
+#define PROG	0x400000ULL
+#define LIB	0x7f0000000000ULL
+#define KERN	0xffffffff81000000ULL
+#define MAIN	(PROG + 0x100)
+#define WORK	(PROG + 0x200)
+#define LEAF	(PROG + 0x300)
+#define INL	(PROG + 0x400) /* "inl" inlined into "outer" */
+#define NOSYM	(PROG + 0x500) /* in the program, but no function there */
+#define START	(LIB + 0x10)   /* __libc_start_call_main */
+#define JIT	(LIB + 0x20)   /* unresolved until the source learns it (a growing perf map) */
+#define SYSC	(KERN + 0x10)
+#define ENTRY	(KERN + 0x20)
+#define BPF	(KERN + 0x30)
+#define TRACE	(KERN + 0x40)
+#define SCHED	(KERN + 0x50)
 #define NOWHERE 0x1000ULL
 
 struct fake {
@@ -70,7 +70,8 @@ static int fake_resolve_user(void *ctx, pid_t pid, const struct mapping *m, uint
 	case START: name = "__libc_start_call_main"; break;
 	case JIT: name = f->jit_known ? "JS:*hot" : NULL; break;
 	case INL:
-		out[0] = (struct sym_info){.name = "inl", .module = m->path, .kind = FRAME_KIND_INLINE};
+		out[0] = (struct sym_info){
+			.name = "inl", .module = m->path, .kind = FRAME_KIND_INLINE};
 		out[1] = (struct sym_info){.name = "outer", .module = m->path};
 		return 2;
 	}
@@ -89,8 +90,11 @@ static int fake_resolve_kernel(void *ctx, uint64_t addr, bool is_return, struct 
 		uint64_t addr;
 		const char *name;
 	} ks[] = {
-		{SYSC, "do_syscall_64"},	{ENTRY, "entry_SYSCALL_64"}, {BPF, "bpf_prog_1a2b_on_switch"},
-		{TRACE, "bpf_trace_run4"}, {SCHED, "__schedule"},
+		{SYSC, "do_syscall_64"},
+		{ENTRY, "entry_SYSCALL_64"},
+		{BPF, "bpf_prog_1a2b_on_switch"},
+		{TRACE, "bpf_trace_run4"},
+		{SCHED, "__schedule"},
 	};
 	uint64_t a = (is_return ? addr - 1 : addr) & ~0xfULL;
 	struct fake *f = ctx;
@@ -168,8 +172,8 @@ static void add(uint32_t pid, uint32_t tid, uint64_t period, bool truncated, uin
 	stackagg__add(sa, &s, &st, epoch, kind);
 }
 
-#define ADD(pid, tid, ...)                                                                     \
-	add(pid, tid, 1000000, false, 0, STACKAGG_ONCPU, (const uint64_t[]){__VA_ARGS__},        \
+#define ADD(pid, tid, ...)                                                                         \
+	add(pid, tid, 1000000, false, 0, STACKAGG_ONCPU, (const uint64_t[]){__VA_ARGS__},          \
 	    sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t))
 
 /* Return addresses point after the call: the fake looks up addr - 1. */

@@ -158,7 +158,8 @@ static unsigned distance(const char *a, const char *b)
 		diag = row[0];
 		row[0] = (unsigned)i;
 		for (j = 1; j <= lb; j++) {
-			bool same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			bool same = tolower((unsigned char)a[i - 1]) ==
+				    tolower((unsigned char)b[j - 1]);
 
 			up = row[j];
 			row[j] = min3(up + 1, row[j - 1] + 1, diag + !same);
@@ -291,8 +292,8 @@ int targets__by_name(const char *const *names, size_t nnames, pid_t **pids, size
 			pr_err("no process is named '%s' (command name or executable); similar: %s",
 			       names[i], list);
 		else
-			pr_err("no process is named '%s' (command name or executable), and none has "
-			       "a similar name; `ps -e` lists what runs",
+			pr_err("no process is named '%s' (command name or executable), and none "
+			       "has a similar name; `ps -e` lists what runs",
 			       names[i]);
 	}
 	free(b.found);

@@ -59,7 +59,8 @@ static bool parse_names(struct cli_targets *t, const char *arg)
 
 		if (!len) {
 			cli_usage_error(t->cmd_name,
-					"invalid value for -P: '%s' (expected names like nginx,redis-server)",
+					"invalid value for -P: '%s' (expected names like "
+					"nginx,redis-server)",
 					arg);
 			return false;
 		}
@@ -88,7 +89,8 @@ static int targets_parse(void *ctx, int key, const char *arg)
 	case 't':
 		/* -p and -P add up to a set of processes; -t is threads. */
 		if (t->ids_opt && (key == 't') != (t->target == CAPTURE_TIDS)) {
-			cli_usage_error(t->cmd_name, "%s and %s cannot be combined", t->ids_opt, opt);
+			cli_usage_error(t->cmd_name, "%s and %s cannot be combined", t->ids_opt,
+					opt);
 			return -1;
 		}
 		t->target = key == 't' ? CAPTURE_TIDS : CAPTURE_PIDS;
@@ -104,16 +106,35 @@ static int targets_parse(void *ctx, int key, const char *arg)
 
 static const struct cli_opt target_opts[] = {
 	{.key = 'a', .name = "all-cpus", .help = "every process on every CPU", .usage = "[-a]"},
-	{.key = 'p', .name = "pid", .arg = "PID,...", .help = "every thread of these processes, and the threads and processes they start during "
-	 "the run", .usage = "[-p PID[,PID...]]"},
-	{.key = 'P', .name = "process", .arg = "NAME,...", .help = "every process whose command name or executable's basename is NAME (as -p with their "
-	 "ids); a NAME that matches nothing is an error listing the similar names that run", .usage = "[-P NAME[,NAME...]]"},
-	{.key = 't', .name = "tid", .arg = "TID,...", .help = "exactly these threads", .usage = "[-t TID[,TID...]]"},
-	{.key = 'd', .name = "duration", .arg = "D", .help = "how long: 500ms, 5s, 2m; a bare number is seconds (default 30 s). Ctrl-C stops early "
-	 "and still writes the profile", .usage = "[-d DURATION]"},
-	{.key = CLI_OPT_OPERAND, .arg = "-- COMMAND ARGS...", .help = "run COMMAND and profile it, and what it starts, from its first instruction until it "
-	 "exits or the duration ends (then it is stopped with SIGTERM); its exit status is "
-	 "reported"},
+	{.key = 'p',
+	 .name = "pid",
+	 .arg = "PID,...",
+	 .help = "every thread of these processes, and the threads and processes they start during "
+		 "the run",
+	 .usage = "[-p PID[,PID...]]"},
+	{.key = 'P',
+	 .name = "process",
+	 .arg = "NAME,...",
+	 .help = "every process whose command name or executable's basename is NAME (as -p with "
+		 "their ids); a NAME that matches nothing is an error listing the similar names "
+		 "that run",
+	 .usage = "[-P NAME[,NAME...]]"},
+	{.key = 't',
+	 .name = "tid",
+	 .arg = "TID,...",
+	 .help = "exactly these threads",
+	 .usage = "[-t TID[,TID...]]"},
+	{.key = 'd',
+	 .name = "duration",
+	 .arg = "D",
+	 .help = "how long: 500ms, 5s, 2m; a bare number is seconds (default 30 s). Ctrl-C stops "
+		 "early and still writes the profile",
+	 .usage = "[-d DURATION]"},
+	{.key = CLI_OPT_OPERAND,
+	 .arg = "-- COMMAND ARGS...",
+	 .help = "run COMMAND and profile it, and what it starts, from its first instruction until "
+		 "it exits or the duration ends (then it is stopped with SIGTERM); its exit status "
+		 "is reported"},
 	{0},
 };
 
@@ -144,10 +165,21 @@ static int stack_parse(void *ctx, int key, const char *arg)
 }
 
 static const struct cli_opt stack_opts[] = {
-	{.key = OPT_NO_KERNEL, .name = "no-kernel", .help = "leave out kernel frames (they are not collected)", .usage = "[--no-kernel]"},
-	{.key = OPT_NO_INLINE, .name = "no-inline", .help = "no separate frames for inlined functions", .usage = "[--no-inline]"},
-	{.key = OPT_PID_FRAMES, .name = "pid-frames", .help = "root frames comm-PID instead of comm", .usage = "[--pid-frames]"},
-	{.key = OPT_THREAD_FRAMES, .name = "thread-frames", .help = "a frame THREADNAME-TID under each process root"},
+	{.key = OPT_NO_KERNEL,
+	 .name = "no-kernel",
+	 .help = "leave out kernel frames (they are not collected)",
+	 .usage = "[--no-kernel]"},
+	{.key = OPT_NO_INLINE,
+	 .name = "no-inline",
+	 .help = "no separate frames for inlined functions",
+	 .usage = "[--no-inline]"},
+	{.key = OPT_PID_FRAMES,
+	 .name = "pid-frames",
+	 .help = "root frames comm-PID instead of comm",
+	 .usage = "[--pid-frames]"},
+	{.key = OPT_THREAD_FRAMES,
+	 .name = "thread-frames",
+	 .help = "a frame THREADNAME-TID under each process root"},
 	{0},
 };
 

@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "profile.h"
 
-
 /*
  * SIGINT, SIGTERM and SIGHUP (an ssh disconnect) end the capture: the first
  * sets cli_stop_signal and interrupts waits (no SA_RESTART), and the output

@@ -60,7 +60,8 @@ static int offcpu_parse(void *ctx, int key, const char *arg)
 			}
 		}
 		cli_usage_error("offcpu",
-				"invalid value for --state: '%s' (expected any, sleep or disk)", arg);
+				"invalid value for --state: '%s' (expected any, sleep or disk)",
+				arg);
 		return -1;
 	case OPT_STACK_STORAGE:
 		return cli_parse_int("--stack-storage", arg, 64, MAX_MAP_SIZE, &r->stack_storage)
@@ -68,18 +69,37 @@ static int offcpu_parse(void *ctx, int key, const char *arg)
 			       : -1;
 	case OPT_MAX_ENTRIES:
 		return cli_parse_int("--max-entries", arg, 64, MAX_MAP_SIZE, &r->max_entries) ? 0
-											       : -1;
+											      : -1;
 	}
 	return -1;
 }
 
 static const struct cli_opt offcpu_opts[] = {
-	{.key = OPT_MIN_BLOCK, .name = "min-block", .arg = "US", .help = "ignore blocked intervals shorter than US microseconds (default 1)", .usage = "[--min-block USEC]"},
-	{.key = OPT_MAX_BLOCK, .name = "max-block", .arg = "US", .help = "ignore blocked intervals longer than US microseconds", .usage = "[--max-block USEC]"},
-	{.key = OPT_STATE, .name = "state", .arg = "STATE", .help = "which blocking counts: any (default; preemption too), sleep (interruptible: waits, "
-	 "sleeps, sockets, pipes), disk (uninterruptible: usually disk I/O)", .usage = "[--state any|sleep|disk]"},
-	{.key = OPT_STACK_STORAGE, .name = "stack-storage", .arg = "N", .help = "unique stacks the kernel keeps (default 16384)"},
-	{.key = OPT_MAX_ENTRIES, .name = "max-entries", .arg = "N", .help = "threads alive at once, and (thread, stack) entries per second (default 16384 each)"},
+	{.key = OPT_MIN_BLOCK,
+	 .name = "min-block",
+	 .arg = "US",
+	 .help = "ignore blocked intervals shorter than US microseconds (default 1)",
+	 .usage = "[--min-block USEC]"},
+	{.key = OPT_MAX_BLOCK,
+	 .name = "max-block",
+	 .arg = "US",
+	 .help = "ignore blocked intervals longer than US microseconds",
+	 .usage = "[--max-block USEC]"},
+	{.key = OPT_STATE,
+	 .name = "state",
+	 .arg = "STATE",
+	 .help = "which blocking counts: any (default; preemption too), sleep (interruptible: "
+		 "waits, sleeps, sockets, pipes), disk (uninterruptible: usually disk I/O)",
+	 .usage = "[--state any|sleep|disk]"},
+	{.key = OPT_STACK_STORAGE,
+	 .name = "stack-storage",
+	 .arg = "N",
+	 .help = "unique stacks the kernel keeps (default 16384)"},
+	{.key = OPT_MAX_ENTRIES,
+	 .name = "max-entries",
+	 .arg = "N",
+	 .help = "threads alive at once, and (thread, stack) entries per second (default 16384 "
+		 "each)"},
 	{0},
 };
 

@@ -71,8 +71,8 @@ static int record_parse(void *ctx, int key, const char *arg)
 		if (!cli_parse_int("-m", arg, 1, MAX_MMAP_PAGES, &r->mmap_pages))
 			return -1;
 		if (r->mmap_pages & (r->mmap_pages - 1)) {
-			cli_usage_error("record", "invalid value for -m: '%s' (expected a power of 2)",
-					arg);
+			cli_usage_error("record",
+					"invalid value for -m: '%s' (expected a power of 2)", arg);
 			return -1;
 		}
 		return 0;
@@ -98,31 +98,48 @@ static int record_parse(void *ctx, int key, const char *arg)
 }
 
 static const struct cli_opt_form call_graph_forms[] = {
-	{"fp", "(default) the kernel follows frame pointers as it samples: cheap, but code "
-	       "built without them - most distribution libraries, libc included, and -O2 builds "
-	       "by default - loses callers: a sample in memcpy skips its caller, a qsort "
-	       "comparator shows no callers at all"},
+	{"fp", "(default) the kernel follows frame pointers as it samples: cheap, but code built "
+	       "without them - most distribution libraries, libc included, and -O2 builds by "
+	       "default - loses callers: a sample in memcpy skips its caller, a qsort comparator "
+	       "shows no callers at all"},
 	{"dwarf[,SIZE]",
-	 "copy SIZE bytes of user stack (default 32768, at most 65528) and the registers with "
-	 "each sample, and unwind them here with the DWARF call frame information of the mapped "
-	 "files: correct through any code with .eh_frame, at some microseconds per sample and "
-	 "more memory bandwidth. Pick it when stacks stop short of main (the end-of-run summary "
-	 "says so). Stacks deeper than SIZE end in a [truncated] frame and are counted"},
+	 "copy SIZE bytes of user stack (default 32768, at most 65528) and the registers with each "
+	 "sample, and unwind them here with the DWARF call frame information of the mapped files: "
+	 "correct through any code with .eh_frame, at some microseconds per sample and more memory "
+	 "bandwidth. Pick it when stacks stop short of main (the end-of-run summary says so). "
+	 "Stacks deeper than SIZE end in a [truncated] frame and are counted"},
 	{0},
 };
 
 static const struct cli_opt record_opts[] = {
-	{.key = 'F', .name = "freq", .arg = "HZ", .help = "samples per second per CPU, 1 to 100000 (default 99)", .usage = "[-F HZ]"},
-	{.key = 'm', .name = "mmap-pages", .arg = "N", .help = "data pages per ring buffer, a power of 2 (default: sized from -F); samples that do not "
-	 "fit are lost, counted and reported"},
-	{.key = OPT_CALL_GRAPH, .name = "call-graph", .usage = "[--call-graph fp|dwarf[,SIZE]]", .forms = call_graph_forms},
-	{.key = OPT_UNWINDER, .name = "unwinder", .arg = "NAME", .help = "the DWARF unwinder: libdw (default) or libunwind", .usage = "[--unwinder libdw|libunwind]"},
+	{.key = 'F',
+	 .name = "freq",
+	 .arg = "HZ",
+	 .help = "samples per second per CPU, 1 to 100000 (default 99)",
+	 .usage = "[-F HZ]"},
+	{.key = 'm',
+	 .name = "mmap-pages",
+	 .arg = "N",
+	 .help = "data pages per ring buffer, a power of 2 (default: sized from -F); samples that "
+		 "do not fit are lost, counted and reported"},
+	{.key = OPT_CALL_GRAPH,
+	 .name = "call-graph",
+	 .usage = "[--call-graph fp|dwarf[,SIZE]]",
+	 .forms = call_graph_forms},
+	{.key = OPT_UNWINDER,
+	 .name = "unwinder",
+	 .arg = "NAME",
+	 .help = "the DWARF unwinder: libdw (default) or libunwind",
+	 .usage = "[--unwinder libdw|libunwind]"},
 	/* Debugging: unwind every sample with both DWARF unwinders and compare. */
 	{.key = OPT_UNWINDER_CHECK, .name = "unwinder-check", .flags = CLI_OPT_HIDDEN},
-	{.key = OPT_WALL, .name = "wall", .help = "wall-clock view: also measure off-CPU time with eBPF (as `offcpu` does) over the same "
-	 "window, and weigh everything in microseconds: on-CPU stacks by samples x period "
-	 "(cpu-clock), off-CPU stacks by blocked time, ending in an [off-cpu] frame. Needs BPF "
-	 "(root)", .usage = "[--wall]"},
+	{.key = OPT_WALL,
+	 .name = "wall",
+	 .help = "wall-clock view: also measure off-CPU time with eBPF (as `offcpu` does) over the "
+		 "same window, and weigh everything in microseconds: on-CPU stacks by samples x "
+		 "period (cpu-clock), off-CPU stacks by blocked time, ending in an [off-cpu] "
+		 "frame. Needs BPF (root)",
+	 .usage = "[--wall]"},
 	{0},
 };
 
@@ -213,9 +230,9 @@ static void unwind_report(const struct rec *r, const struct capture_stats *st)
 			r->stack_size * 2 < UNWIND_MAX_STACK_USER ? r->stack_size * 2
 								  : UNWIND_MAX_STACK_USER);
 	/* Warm: without the samples that first set up a process (files, modules). */
-	pr_debug("unwind: %.2f us per sample, %.2f us per warm sample, %.3f us per frame "
-		 "(%llu frames, %.1f per sample); %llu processes set up in %.1f ms, %llu module "
-		 "table rebuilds; %llu samples from cached rules",
+	pr_debug("unwind: %.2f us per sample, %.2f us per warm sample, %.3f us per frame (%llu "
+		 "frames, %.1f per sample); %llu processes set up in %.1f ms, %llu module table "
+		 "rebuilds; %llu samples from cached rules",
 		 us->samples ? (double)us->ns / 1e3 / (double)us->samples : 0.0,
 		 us->samples > us->cold_samples ? (double)(us->ns - us->cold_ns) / 1e3 /
 							  (double)(us->samples - us->cold_samples)
@@ -315,8 +332,8 @@ int cmd_record(int argc, char **argv, struct cli_global *g)
 	if (cli_capture_write(&p, g))
 		goto out;
 	now = cli_mono_ns();
-	pr_debug("post-processing: %.3f s from the end of capture to the output written "
-		 "(final drain %.3f s, symbolize + build %.3f s, write %.3f s)",
+	pr_debug("post-processing: %.3f s from the end of capture to the output written (final "
+		 "drain %.3f s, symbolize + build %.3f s, write %.3f s)",
 		 (double)(now - t_stop) / 1e9, (double)(t_sym - t_stop) / 1e9,
 		 (double)(t_built - t_sym) / 1e9, (double)(now - t_built) / 1e9);
 

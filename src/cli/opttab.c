@@ -152,7 +152,8 @@ void cli_global_synopsis(FILE *f)
 		size_t len;
 
 		if (o->key < 256)
-			snprintf(w, sizeof(w), "-%c%s%s", o->key, o->arg ? " " : "", o->arg ? o->arg : "");
+			snprintf(w, sizeof(w), "-%c%s%s", o->key, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
 		else
 			snprintf(w, sizeof(w), "--%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
@@ -225,9 +226,8 @@ int cli_spec__parse(const struct cli_spec *s, struct cli_global *g, int argc, ch
 			if (!o->name)
 				continue;
 			ALLOC_GROW(lopts, nopts + 2, alloc);
-			lopts[nopts++] = (struct option){o->name,
-							 takes ? required_argument : no_argument,
-							 NULL, o->key};
+			lopts[nopts++] = (struct option){
+				o->name, takes ? required_argument : no_argument, NULL, o->key};
 		}
 	}
 	shorts[ns] = '\0';
@@ -258,9 +258,11 @@ int cli_spec__parse(const struct cli_spec *s, struct cli_global *g, int argc, ch
 			break;
 		}
 		for (i = 0; i < s->ngroups && !owner; i++)
-			for (k = 0; s->groups[i].group->opts[k].key || s->groups[i].group->opts[k].arg;
+			for (k = 0;
+			     s->groups[i].group->opts[k].key || s->groups[i].group->opts[k].arg;
 			     k++)
-				if (s->groups[i].group->opts[k].key == c && !without(&s->groups[i], c))
+				if (s->groups[i].group->opts[k].key == c &&
+				    !without(&s->groups[i], c))
 					owner = &s->groups[i];
 		if (owner ? owner->group->parse(owner->ctx, c, optarg)
 			  : cli_global_option(g, c, optarg) < 0) {

@@ -16,8 +16,8 @@ static volatile sig_atomic_t stop_signals;
 
 static void on_stop_signal(int sig)
 {
-	static const char again[] =
-		"\nresq-flame: still writing the profile; press again (or send the signal again) to abort\n";
+	static const char again[] = "\nresq-flame: still writing the profile; press again (or send "
+				    "the signal again) to abort\n";
 
 	if (++stop_signals == 1) {
 		cli_stop_signal = sig;

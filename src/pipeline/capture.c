@@ -48,7 +48,7 @@ struct capture {
 	bool child_seen; /* offcpu -- COMMAND: its mappings were read */
 
 	bool started, stopped, over;
-	bool command_stopped; /* capture__stop() ended the command */
+	bool command_stopped;		 /* capture__stop() ended the command */
 	uint64_t t_start, t_end, t_stop; /* t_end 0: no duration */
 	struct stackagg_result built;
 	bool have_built;
@@ -239,8 +239,8 @@ static int resolve_targets(struct capture *c)
 	const struct capture_opts *o = &c->o;
 	size_t i;
 
-	c->starget = o->target == CAPTURE_PIDS	   ? SAMPLER_PIDS
-		     : o->target == CAPTURE_TIDS   ? SAMPLER_TIDS
+	c->starget = o->target == CAPTURE_PIDS	    ? SAMPLER_PIDS
+		     : o->target == CAPTURE_TIDS    ? SAMPLER_TIDS
 		     : o->target == CAPTURE_COMMAND ? SAMPLER_CHILD
 						    : SAMPLER_SYSTEM;
 	if (o->target == CAPTURE_COMMAND) {
@@ -419,7 +419,8 @@ static bool targets_finished(struct capture *c)
 
 int capture__poll(struct capture *c, int timeout_ms)
 {
-	uint64_t now = mono_ns(), wake = now + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+	uint64_t now = mono_ns(),
+		 wake = now + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
 	int err;
 
 	if (!c->started || c->stopped || c->over)
@@ -548,8 +549,8 @@ void capture__stats(struct capture *c, struct capture_stats *out)
 	if (c->o.dwarf)
 		unwinder__stats(c->path.uw, &out->unwind);
 	if (c->path.uw_check)
-		out->check_unwinder_name =
-			unwinder__name(c->path.kind == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND : UNWINDER_LIBDW);
+		out->check_unwinder_name = unwinder__name(
+			c->path.kind == UNWINDER_LIBDW ? UNWINDER_LIBUNWIND : UNWINDER_LIBDW);
 	if (c->o.target == CAPTURE_COMMAND) {
 		out->command_exited = c->child.exited;
 		out->command_status = c->child.status;

@@ -51,8 +51,7 @@ static bool start_unwinder(struct stack_path *sp, enum unwinder_kind kind,
 	return true;
 }
 
-int stack_path__init(struct stack_path *sp, const struct capture_opts *o,
-		     const struct procmaps *pm)
+int stack_path__init(struct stack_path *sp, const struct capture_opts *o, const struct procmaps *pm)
 {
 	enum unwinder_kind kind = o->unwinder_set ? o->unwinder : UNWINDER_LIBDW;
 
@@ -175,8 +174,8 @@ void stack_path__add(struct stack_path *sp, const struct raw_sample *s, uint32_t
 		     enum stackagg_kind kind)
 {
 	/* A copied stack is only valid now: unwind at once, keep a copy if it must wait. */
-	if (unwinder__unwind(sp->uw, s, &sp->stk, sp->npending < PENDING_MAX ? 0 : UNWIND_F_FINAL) ==
-	    -EAGAIN) {
+	if (unwinder__unwind(sp->uw, s, &sp->stk,
+			     sp->npending < PENDING_MAX ? 0 : UNWIND_F_FINAL) == -EAGAIN) {
 		keep_pending(sp, s, epoch);
 		return;
 	}

@@ -120,8 +120,8 @@ const struct sym_source_ops symtab_source_ops = {
 
 /* --- adding samples -------------------------------------------------------- */
 
-static uint64_t ids_hash(uint32_t pid, uint32_t tid, uint32_t epoch, uint32_t kind,
-			 bool truncated, uint32_t nr)
+static uint64_t ids_hash(uint32_t pid, uint32_t tid, uint32_t epoch, uint32_t kind, bool truncated,
+			 uint32_t nr)
 {
 	return hash_u64(((uint64_t)pid << 32 | tid) ^
 			hash_u64((uint64_t)epoch << 34 | (uint64_t)kind << 33 |
@@ -304,7 +304,8 @@ void stackagg__prepare(struct stackagg *sa)
 			if (m && addr - m->start < m->end - m->start)
 				continue; /* the same mapping as the frame before */
 			m = sa->ops->find(sa->ctx, (pid_t)a->pid, addr, a->time);
-			if (!m || !hashmap__add(sa->prepared, (uint64_t)(uintptr_t)m, 1, NULL, NULL))
+			if (!m ||
+			    !hashmap__add(sa->prepared, (uint64_t)(uintptr_t)m, 1, NULL, NULL))
 				continue;
 			sa->ops->prepare(sa->ctx, (pid_t)a->pid, m);
 		}
@@ -331,8 +332,7 @@ static void resolve_into(struct stackagg *sa, struct sym_entry *e)
 	if (e->kernel)
 		n = sa->ops->resolve_kernel(sa->ctx, e->addr, e->is_return, out);
 	else
-		n = sa->ops->resolve_user(sa->ctx, (pid_t)e->pid, e->m, e->addr, e->is_return,
-					  out);
+		n = sa->ops->resolve_user(sa->ctx, (pid_t)e->pid, e->m, e->addr, e->is_return, out);
 	if (n < 1) {
 		out[0] = (struct sym_info){.name = STACKAGG_UNKNOWN_NAME};
 		n = 1;
@@ -526,7 +526,7 @@ void stackagg__build(struct stackagg *sa, const struct stackagg_build_opts *o, s
 	for (k = 0; k < sa->nagg; k++) {
 		const struct agg_stack *a = &sa->agg[k];
 		bool offcpu = a->kind == STACKAGG_OFFCPU;
-		bool glue = offcpu; /* still at the leading BPF frames */
+		bool glue = offcpu;		    /* still at the leading BPF frames */
 		uint32_t outer[2] = {UNSET, UNSET}; /* outermost user entries */
 		size_t nents = 0, nframes = 0, i;
 		uint64_t unres = 0, total = 0;
