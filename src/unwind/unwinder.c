@@ -795,8 +795,11 @@ static enum uw_end unwind_user(struct unwinder *uw, const struct raw_sample *s,
  */
 static void callchain_frames(const struct raw_sample *s, struct addr_stack *out)
 {
-	if (unwind_fp_ops.unwind(&(struct uw_ctx){.s = s, .out = out}) == UW_END_CAPPED)
+	unwind_fp_ops.unwind(&(struct uw_ctx){.s = s, .out = out});
+	if (out->n > UNWIND_MAX_FRAMES) { /* uw_push() keeps one more to tell */
+		out->n = UNWIND_MAX_FRAMES;
 		out->truncated = true;
+	}
 	if (!out->n && s->ip)
 		uw_push(out, s->ip, s->user_mode ? 0 : FRAME_ADDR_KERNEL);
 }
