@@ -63,7 +63,7 @@ struct capture_opts {
 	char *const *argv; /* CAPTURE_COMMAND: borrowed until capture__free() */
 	double duration;   /* seconds; 0: until capture__stop() */
 
-	/* How: on-CPU sampling, off-CPU time, or both (wall clock). */
+	/* How: on-CPU sampling, off-CPU time, or both (wall clock); neither: on-CPU. */
 	bool oncpu, offcpu;
 	uint32_t freq;		     /* on-CPU samples per second per CPU; 0: 99 */
 	uint32_t ring_pages;	     /* data pages per ring; 0: sized from @freq */

@@ -280,10 +280,9 @@ struct capture *capture__new(const struct capture_opts *o)
 
 	c->o = *o;
 	c->child = (struct child)CHILD_INIT;
-	if (!o->oncpu && !o->offcpu) {
-		err = -EINVAL;
-		goto fail;
-	}
+	if (!o->oncpu && !o->offcpu)
+		c->o.oncpu = true; /* all-zero options: on-CPU sampling of the whole machine */
+	o = &c->o;
 	err = resolve_targets(c);
 	if (err)
 		goto fail;
