@@ -62,25 +62,21 @@ struct procmaps {
 	struct hashmap *tasks; /* tid -> index + 1 */
 	struct pm_task **task;
 	size_t ntasks, tasks_alloc;
-	struct hashmap *strs; /* string hash -> index + 1 (probing on collision) */
+	struct hashmap *strs; /* string keys (owned, in str) */
 	char **str;
 	size_t nstrs, strs_alloc;
 };
 
 static const char *intern(struct procmaps *pm, const char *s)
 {
-	uint64_t h = hash_bytes(s, strlen(s)), v;
+	uint64_t v;
 
-	for (;; h++) {
-		if (!hashmap__get(pm->strs, h, &v))
-			break;
-		if (!strcmp(pm->str[v - 1], s))
-			return pm->str[v - 1];
-	}
+	if (hashmap__get(pm->strs, (uintptr_t)s, &v))
+		return (const char *)(uintptr_t)v;
 	ALLOC_GROW(pm->str, pm->nstrs + 1, pm->strs_alloc);
-	pm->str[pm->nstrs++] = xstrdup(s);
-	hashmap__put(pm->strs, h, pm->nstrs);
-	return pm->str[pm->nstrs - 1];
+	pm->str[pm->nstrs] = xstrdup(s);
+	hashmap__put(pm->strs, (uintptr_t)pm->str[pm->nstrs], (uintptr_t)pm->str[pm->nstrs]);
+	return pm->str[pm->nstrs++];
 }
 
 static struct pm_task *get_task(const struct procmaps *pm, pid_t tid)
@@ -109,7 +105,7 @@ struct procmaps *procmaps__new(void)
 	struct procmaps *pm = xcalloc(1, sizeof(*pm));
 
 	pm->tasks = hashmap__new();
-	pm->strs = hashmap__new();
+	pm->strs = hashmap__new_keyed(hashmap_str_hash, hashmap_str_equal, NULL);
 	return pm;
 }
 
