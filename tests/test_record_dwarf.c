@@ -5,7 +5,9 @@
  * and roots, an exact call chain, a callback through libc's qsort, a leaf
  * in libc that keeps its caller, a deep recursion cut by a small stack copy
  * and complete with the default one, libdw and libunwind agreeing on every
- * sample, and the hint that frame-pointer mode gives on such programs.
+ * sample, and the hint that frame-pointer mode gives on such programs. The
+ * workloads run for a budget of CPU time, so that their number of samples
+ * does not depend on how busy the machine is.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -266,11 +268,10 @@ Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
 	th_privileged_perf(false);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *w = th_workload(names[i]), *f = NULL;
-		const char *args[] = {"-v",    "--call-graph",
-				      "dwarf", "--unwinder-check",
-				      "-F",    "999",
-				      "--",    w,
-				      "1",     NULL};
+		/* 0.5 s of CPU time: about 500 samples to compare, on any machine. */
+		const char *args[] = {
+			"-v", "--call-graph", "dwarf", "--unwinder-check", "-F", "999", "--",
+			w,    "0.5",	      NULL};
 		struct th_result r = th_run_folded("record", &f, args);
 
 		cr_assert_eq(r.status, 0, "%s: status %d: %s", names[i], r.status, r.err);

@@ -3,7 +3,10 @@
  * A parent that forks a child which burns in child_burn for a short while
  * and exits early, while the parent keeps burning in parent_burn. The
  * child's samples must still be symbolized after it is gone (its mappings
- * come from the parent's, through the FORK record).
+ * come from the parent's, through the FORK record). Both times are CPU
+ * time, each process's own, so that a cpu-clock profile holds as many
+ * samples of each on a busy machine as on an idle one; the parent waits
+ * for the child at the end.
  *
  * usage: forker [SECONDS [CHILD_SECONDS]]   (default 1.5, 0.4)
  */
@@ -14,20 +17,38 @@
 #include <unistd.h>
 
 static volatile uint64_t sink;
-
-static double now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(id, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/*
+ * True once this process has used @secs seconds of CPU time, user and
+ * system, since @start (a CLOCK_PROCESS_CPUTIME_ID reading): a budget that
+ * does not depend on the machine's load. That clock is a system call, slow
+ * in some VMs, where its samples would dilute the workload's: it is read
+ * only every 10 ms of wall time (CLOCK_MONOTONIC, from the vDSO).
+ */
+static int budget_spent(double start, double secs)
+{
+	static double next;
+	double t = clock_s(CLOCK_MONOTONIC);
+
+	if (t < next)
+		return 0;
+	next = t + 0.01;
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID) - start >= secs;
+}
+
+/* Burns @s seconds of the calling process's CPU time (a forked child's own). */
 #define BURN_FOR(s)                                                                                \
 	do {                                                                                       \
-		double end_ = now() + (s);                                                         \
+		double c0_ = clock_s(CLOCK_PROCESS_CPUTIME_ID);                                    \
 		uint64_t x_ = sink, i_;                                                            \
-		while (now() < end_) {                                                             \
+		while (!budget_spent(c0_, (s))) {                                                  \
 			for (i_ = 0; i_ < 100000; i_++)                                            \
 				x_ = x_ * 6364136223846793005ULL + 1442695040888963407ULL;         \
 			sink = x_;                                                                 \
