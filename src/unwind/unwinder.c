@@ -171,9 +171,12 @@ static int elf_parse(struct uw_elf *e)
 		return -ENOEXEC;
 	e->entry = eh->e_entry;
 	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(e->data + eh->e_phoff + i * sizeof(*ph));
+		Elf64_Phdr phm;
+		const Elf64_Phdr *ph = &phm;
 		uint64_t filesz;
 
+		/* Copied: a damaged file's e_phoff need not be aligned. */
+		memcpy(&phm, e->data + eh->e_phoff + i * sizeof(phm), sizeof(phm));
 		if (ph->p_type == PT_GNU_EH_FRAME) {
 			e->eh_hdr = ph->p_vaddr;
 			e->eh_hdr_size = ph->p_memsz;
@@ -210,25 +213,30 @@ static size_t elf_build_id(const struct uw_elf *e, const uint8_t **id)
 	size_t i;
 
 	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(e->data + eh->e_phoff + i * sizeof(*ph));
+		Elf64_Phdr phm;
+		const Elf64_Phdr *ph = &phm;
 		uint64_t off, end;
 
+		/* Copies, as in elf_parse(): nothing in a damaged file need be aligned. */
+		memcpy(&phm, e->data + eh->e_phoff + i * sizeof(phm), sizeof(phm));
 		if (ph->p_type != PT_NOTE || ph->p_offset > e->size ||
 		    ph->p_filesz > e->size - ph->p_offset)
 			continue;
 		for (off = ph->p_offset, end = off + ph->p_filesz;
 		     off + sizeof(Elf64_Nhdr) <= end;) {
-			const Elf64_Nhdr *nh = (const void *)(e->data + off);
-			uint64_t name = off + sizeof(*nh),
-				 desc = name + ((nh->n_namesz + 3) & ~3ULL);
-			uint64_t next = desc + ((nh->n_descsz + 3) & ~3ULL);
+			Elf64_Nhdr nh;
+			uint64_t name, desc, next;
 
+			memcpy(&nh, e->data + off, sizeof(nh));
+			name = off + sizeof(nh);
+			desc = name + ((nh.n_namesz + 3) & ~3ULL);
+			next = desc + ((nh.n_descsz + 3) & ~3ULL);
 			if (next > end)
 				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
 			    !memcmp(e->data + name, "GNU", 4)) {
 				*id = e->data + desc;
-				return nh->n_descsz;
+				return nh.n_descsz;
 			}
 			off = next;
 		}
