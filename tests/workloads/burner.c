@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_budget.h"
+
 #define UNIT 200000
 
 static volatile uint64_t sink;
@@ -41,32 +43,6 @@ __attribute__((noinline)) void burn_third(void)
 __attribute__((noinline)) void burn_fifth(void)
 {
 	SPIN(2 * UNIT);
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/*
- * True once this process has used @secs seconds of CPU time, user and
- * system, since @start (a CLOCK_PROCESS_CPUTIME_ID reading): a budget that
- * does not depend on the machine's load. That clock is a system call, slow
- * in some VMs, where its samples would dilute the workload's: it is read
- * only every 10 ms of wall time (CLOCK_MONOTONIC, from the vDSO).
- */
-static int budget_spent(double start, double secs)
-{
-	static double next;
-	double t = clock_s(CLOCK_MONOTONIC);
-
-	if (t < next)
-		return 0;
-	next = t + 0.01;
-	return clock_s(CLOCK_PROCESS_CPUTIME_ID) - start >= secs;
 }
 
 /*

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "cpu_budget.h"
+
 static volatile uint64_t sink;
 
 __attribute__((noinline)) uint64_t spin(uint64_t x)
@@ -36,32 +38,6 @@ __attribute__((noinline)) uint64_t recurse(int depth, uint64_t x)
 	if (depth <= 0)
 		return spin(pad[7]);
 	return recurse(depth - 1, pad[3]) + pad[depth & 7];
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/*
- * True once this process has used @secs seconds of CPU time, user and
- * system, since @start (a CLOCK_PROCESS_CPUTIME_ID reading): a budget that
- * does not depend on the machine's load. That clock is a system call, slow
- * in some VMs, where its samples would dilute the workload's: it is read
- * only every 10 ms of wall time (CLOCK_MONOTONIC, from the vDSO).
- */
-static int budget_spent(double start, double secs)
-{
-	static double next;
-	double t = clock_s(CLOCK_MONOTONIC);
-
-	if (t < next)
-		return 0;
-	next = t + 0.01;
-	return clock_s(CLOCK_PROCESS_CPUTIME_ID) - start >= secs;
 }
 
 int main(int argc, char **argv)

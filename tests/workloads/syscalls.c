@@ -17,31 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double clock_s(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/*
- * True once this process has used @secs seconds of CPU time, user and
- * system, since @start (a CLOCK_PROCESS_CPUTIME_ID reading): a budget that
- * does not depend on the machine's load. That clock is a system call, slow
- * in some VMs, where its samples would dilute the workload's: it is read
- * only every 10 ms of wall time (CLOCK_MONOTONIC, from the vDSO).
- */
-static int budget_spent(double start, double secs)
-{
-	static double next;
-	double t = clock_s(CLOCK_MONOTONIC);
-
-	if (t < next)
-		return 0;
-	next = t + 0.01;
-	return clock_s(CLOCK_PROCESS_CPUTIME_ID) - start >= secs;
-}
+#include "cpu_budget.h"
 
 __attribute__((noinline)) void pipe_ping(int fds[2], int rounds)
 {
