@@ -22,6 +22,7 @@ enum {
 	OPT_NEGATE,
 	OPT_STRIP_HEX,
 	OPT_SAMPLE_TYPE,
+	OPT_MAX_INPUT,
 };
 
 static const struct option diff_options[] = {
@@ -29,6 +30,7 @@ static const struct option diff_options[] = {
 	{"negate", no_argument, NULL, OPT_NEGATE},
 	{"strip-hex", no_argument, NULL, OPT_STRIP_HEX},
 	{"sample-type", required_argument, NULL, OPT_SAMPLE_TYPE},
+	{"max-input", required_argument, NULL, OPT_MAX_INPUT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -51,6 +53,8 @@ static void diff_usage(FILE *f)
 	      "      --strip-hex        remove hex addresses (0x7f3a..., +0x1f offsets, bare\n"
 	      "                         8+ digit hex words) from frame names before matching\n"
 	      "      --sample-type NAME pprof inputs: the sample type to compare\n"
+	      "      --max-input SIZE   largest input, decompressed (k, M, G suffixes); default\n"
+	      "                         1G, or 32 times the size of a gzip input if larger\n"
 	      "  -o, --output PATH      default flamegraph.svg; '-' is stdout\n"
 	      "  -f, --format FMT       svg (default), folded ('stack BEFORE AFTER' lines, as\n"
 	      "                         difffolded.pl writes), pprof, speedscope, cpuprofile\n"
@@ -173,6 +177,7 @@ static int add_one(const struct profile *src, const uint32_t *frames, size_t n, 
 {
 	struct differ *df = ctx;
 	double w = profile__node_self(src, node, PROFILE_COL_MAIN) * df->scale;
+	uint32_t leaf;
 	size_t i;
 
 	if (w == 0)
@@ -180,7 +185,13 @@ static int add_one(const struct profile *src, const uint32_t *frames, size_t n, 
 	ALLOC_GROW(df->buf, n, df->alloc);
 	for (i = 0; i < n; i++)
 		df->buf[i] = map_frame(df, src, frames[i]);
-	profile__add_stack(df->d, df->buf, n, df->col, w);
+	leaf = profile__stack_node(df->d, df->buf, n);
+	/* Unscaled weights are copied exactly; each column holds one input's, which fit. */
+	if (df->scale == 1 && !profile__fractional(src))
+		profile__add_weight_int(df->d, leaf, df->col,
+					profile__node_self_int(src, node, PROFILE_COL_MAIN));
+	else
+		profile__add_weight(df->d, leaf, df->col, w);
 	return 0;
 }
 
@@ -229,6 +240,14 @@ int cmd_diff(int argc, char **argv, struct cli_global *g)
 		case OPT_NEGATE: g->fg.negate = true; continue;
 		case OPT_STRIP_HEX: df.strip_hex = true; continue;
 		case OPT_SAMPLE_TYPE: io.sample_type = optarg; continue;
+		case OPT_MAX_INPUT:
+			if (!import__parse_size(optarg, &io.max_input))
+				continue;
+			ret = cli_usage_error("diff",
+					      "--max-input: expected a size such as 512M or 4G, "
+					      "found '%s'",
+					      optarg);
+			goto out;
 		}
 		r = cli_global_option(g, c, optarg);
 		if (r <= 0) {

@@ -5,6 +5,7 @@
  * stackcollapse-perf.pl's and flamegraph.pl's options under their names so
  * that it can replace them in existing scripts.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ enum {
 	OPT_INPUT_FORMAT,
 	OPT_TIME_WEIGHTS,
 	OPT_SAMPLE_TYPE,
+	OPT_MAX_INPUT,
 };
 
 static const struct option render_options[] = {
@@ -84,6 +86,7 @@ static const struct option render_options[] = {
 	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "time-weights", no_argument, NULL, OPT_TIME_WEIGHTS },
 	{ "sample-type", required_argument, NULL, OPT_SAMPLE_TYPE },
+	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -119,6 +122,8 @@ static void render_usage(FILE *f)
 	      "      --sample-type NAME pprof: the sample type to draw (e.g. alloc_space); default\n"
 	      "                         the profile's default_sample_type, else its last type\n"
 	      "      --time-weights     V8 .cpuprofile: weigh by sampled time (us), not samples\n"
+	      "      --max-input SIZE   largest input, decompressed (k, M, G suffixes); default\n"
+	      "                         1G, or 32 times the size of a gzip input if larger\n"
 	      "perf script options (stackcollapse-perf.pl names):\n"
 	      "      --pid              root frames comm-PID\n"
 	      "      --tid              root frames comm-PID/TID\n"
@@ -205,11 +210,8 @@ static int rebase_one(const struct profile *src, const uint32_t *frames, size_t 
 		dnode = profile__child(c->dst, dnode,
 				       profile__frame_named(c->dst, name, strlen(name), f->kind));
 	}
-	profile__add_weight(c->dst, dnode, PROFILE_COL_MAIN,
-			    profile__node_self(src, node, PROFILE_COL_MAIN));
-	if (profile__is_diff(src))
-		profile__add_weight(c->dst, dnode, PROFILE_COL_BEFORE,
-				    profile__node_self(src, node, PROFILE_COL_BEFORE));
+	/* A part of @src: its weights fit. */
+	profile__add_node_weights(c->dst, dnode, src, node);
 	return 0;
 }
 
@@ -265,6 +267,15 @@ static int parse_render_option(int c, const char *arg, struct cli_global *g,
 	case OPT_EVENT_FILTER: io->event_filter = arg; break;
 	case OPT_TIME_WEIGHTS: io->time_weights = true; break;
 	case OPT_SAMPLE_TYPE: io->sample_type = arg; break;
+	case OPT_MAX_INPUT:
+		if (import__parse_size(arg, &io->max_input)) {
+			fprintf(stderr,
+				"resq-flame: --max-input: expected a size such as 512M or 4G, "
+				"found '%s'\n",
+				arg);
+			return -1;
+		}
+		break;
 	case OPT_INPUT_FORMAT:
 		if (!strcmp(arg, "folded"))
 			io->format = PROFILE_FMT_FOLDED;
@@ -352,7 +363,13 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 			profile__free(t);
 			goto out;
 		}
-		profile__merge(p, t, strcmp(inputs[i], "-") ? inputs[i] : "stdin");
+		if (profile__merge(p, t, strcmp(inputs[i], "-") ? inputs[i] : "stdin")) {
+			pr_err("%s: its counts and those of the inputs before add up to more than "
+			       "2^63 - 1, the most a 64-bit count holds",
+			       inputs[i]);
+			profile__free(t);
+			goto out;
+		}
 		profile__free(t);
 	}
 	if (g->nbase) {
@@ -376,12 +393,12 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 	if (cli_write_profile(p, g))
 		goto out;
 	if (g->output && strcmp(g->output, "-"))
-		pr_info("wrote %s (%.0f %s, %u frames)", g->output,
-			profile__total(p, PROFILE_COL_MAIN), profile__countname(p),
+		pr_info("wrote %s (%" PRId64 " %s, %u frames)", g->output,
+			profile__total_int(p, PROFILE_COL_MAIN), profile__countname(p),
 			profile__nnodes(p) - 1);
 	else if (!g->output)
-		pr_info("wrote flamegraph.svg (%.0f %s, %u frames)",
-			profile__total(p, PROFILE_COL_MAIN), profile__countname(p),
+		pr_info("wrote flamegraph.svg (%" PRId64 " %s, %u frames)",
+			profile__total_int(p, PROFILE_COL_MAIN), profile__countname(p),
 			profile__nnodes(p) - 1);
 	ret = EXIT_OK;
 out:

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -163,10 +164,13 @@ struct th_result th_run(const char *const argv[], const char *in, size_t in_len,
 	}
 	deadline = time(NULL) + timeout_s;
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		struct rusage ru;
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
 
-		if (w == pid)
+		if (w == pid) {
+			r.maxrss_kb = ru.ru_maxrss;
 			break;
+		}
 		if (time(NULL) > deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);

@@ -18,6 +18,7 @@ struct th_result {
 	size_t out_len;
 	char *err;    /* captured stderr, NUL-terminated */
 	size_t err_len;
+	long maxrss_kb; /* th_run(): its peak resident set, KiB (wait4's ru_maxrss) */
 };
 
 /* Path of the program under test (RESQ_BIN, else the build's). */
