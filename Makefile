@@ -175,7 +175,9 @@ ifeq ($(HAVE_PROTOBUF_C),1)
 LIB_OBJS += $(BUILD)/gen/profile.pb-c.o
 endif
 MAIN_OBJ := $(BUILD)/src/cli/main.o
-TEST_SRCS := $(sort $(wildcard tests/test_*.c tests/helpers/*.c))
+# The fuzz targets' bodies too: tests/test_fuzz_regressions.c replays inputs through them.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+TEST_SRCS := $(sort $(wildcard tests/test_*.c tests/helpers/*.c)) $(FUZZ_SRCS)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 WORKLOAD_SRCS := $(sort $(wildcard tests/workloads/*.c))
 WORKLOAD_CXX_SRCS := $(sort $(wildcard tests/workloads/*.cpp))
@@ -335,15 +337,26 @@ bench: $(PROG) $(GEN_BENCH) $(BUILD)/workloads/bench_burner $(BUILD)/workloads/d
 	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = offcpu ]; then tools/bench_offcpu.sh $(PROG) $(BUILD)/workloads; fi
 	@if [ -z '$(BENCH_ONLY)' ] || [ '$(BENCH_ONLY)' = dwarf ]; then tools/bench_dwarf.sh $(PROG) $(BUILD)/workloads; fi
 
-# make fuzz FUZZ_SECONDS=60: build every tests/fuzz/fuzz_*.c and run each.
+# make fuzz FUZZ_SECONDS=60: build every tests/fuzz/fuzz_*.c and run each for
+# that long (tools/fuzz.sh); FUZZ_TARGETS='fuzz_elf fuzz_unwind' runs only
+# those, FUZZ_BUILD=DIR builds elsewhere than build/fuzz. A few workloads are
+# the ELF seeds of the symbolizer and unwinder targets. In the test runner
+# the same files are compiled without their libFuzzer entry point.
 FUZZ_SECONDS ?= 60
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BUILD ?= build/fuzz
+FUZZ_TARGETS ?=
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBCORE)
 	$(call msg,LINK,$@)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
-fuzz-build: $(FUZZ_BINS)
+ifneq ($(FUZZ),1)
+$(BUILD)/tests/fuzz/%.o: ALL_CFLAGS += -DRESQ_FUZZ_NO_MAIN
+endif
+FUZZ_ELF_SEEDS := $(addprefix $(BUILD)/workloads/,symfix symfix_cpp inline chain_nofp qsort_cb_nofp)
+fuzz-build: $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
+	@:
 fuzz:
-	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
-	@tools/fuzz.sh build/fuzz $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory FUZZ=1 BUILD=$(FUZZ_BUILD) fuzz-build
+	@tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # make install / make uninstall (PREFIX, DESTDIR; BINDIR, MANDIR, BASHCOMPDIR,
 # ZSHCOMPDIR, DEBUGDIR): tools/install.sh, which the install tests run too,

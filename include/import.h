@@ -6,8 +6,17 @@
  *
  * Errors are logged (naming the file and the line or byte offset) and
  * returned as a negative errno: -EINVAL for malformed structured input,
- * -ENODATA when the input holds no stacks, -EIO/-ENOENT for I/O.
- * Text formats skip unparsable lines with one warning that counts them.
+ * -ENODATA when the input holds no stacks, -EFBIG for an input beyond the
+ * size limit (import_opts.max_input), -EOVERFLOW for counts beyond 64 bits
+ * (profile.h), -EIO/-ENOENT for I/O. Text formats skip unparsable lines
+ * with one warning that counts them.
+ *
+ * Resources: a gzip input past its size limit (max_input below) is refused
+ * having stored no more than its limit, and no more than 64 MiB or 32 times
+ * its compressed size if that is larger; nothing at all when its trailer
+ * already says it is too large. Importing and writing any output need at
+ * most about 40 times the decompressed input (tests/test_import.c, suite
+ * memory).
  */
 #ifndef RESQ_IMPORT_H
 #define RESQ_IMPORT_H
@@ -44,7 +53,19 @@ struct import_opts {
 	const char *sample_type;
 	/* V8 .cpuprofile: weight by time (timeDeltas, in us) instead of samples */
 	bool time_weights;
+	/*
+	 * The largest input in bytes, after decompression (--max-input). 0:
+	 * IMPORT_MAX_INPUT or 32 times the compressed size, whichever is
+	 * larger, for gzip input, and no limit for plain input. Set, it also
+	 * bounds the bytes read, compressed or not.
+	 */
+	size_t max_input;
 };
+
+/* The default limit of a decompressed input (see import_opts.max_input). */
+#define IMPORT_MAX_INPUT ((size_t)1 << 30)
+/* ... or this many times the compressed size, when that is larger. */
+#define IMPORT_MAX_RATIO 32
 
 /* Guesses the format of @len bytes of @buf; PROFILE_FMT_UNKNOWN if none fits. */
 enum profile_format import__detect(const char *buf, size_t len);
@@ -65,5 +86,13 @@ int import__buffer(struct profile *p, const char *name, const char *buf, size_t 
 
 /* Reads @path ("-" is stdin) and imports it as import__buffer() does. */
 int import__path(struct profile *p, const char *path, const struct import_opts *o);
+
+/*
+ * Parses a size for --max-input: a number of bytes, with an optional k, M,
+ * G or T suffix (powers of 1024; "KiB", "MB" and "B" forms accepted, a
+ * fraction such as "1.5G" too). Returns 0 and sets *@out; -EINVAL when
+ * @s is no size or is 0; -ERANGE when it does not fit in a size_t.
+ */
+int import__parse_size(const char *s, size_t *out);
 
 #endif

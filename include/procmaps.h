@@ -39,6 +39,16 @@ void procmaps__free(struct procmaps *pm);
  */
 int procmaps__snapshot(struct procmaps *pm, pid_t pid, uint64_t time);
 
+/*
+ * Adds the executable mappings of @len bytes of @buf, text in the format of
+ * /proc/PID/maps (need not end in a NUL or a newline), to @pid as
+ * procmaps__snapshot() adds those of the file: valid from @time and, as
+ * mappings that already existed, before it too. Lines that do not parse are
+ * skipped. Returns the number of mappings added.
+ */
+int procmaps__parse_maps(struct procmaps *pm, pid_t pid, uint64_t time, const char *buf,
+			 size_t len);
+
 /* Record handlers; @m->path is copied. */
 void procmaps__mmap(struct procmaps *pm, pid_t pid, uint64_t time, const struct mapping *m);
 void procmaps__comm(struct procmaps *pm, pid_t pid, pid_t tid, uint64_t time, const char *comm,

@@ -162,4 +162,16 @@ const struct perf_event_header *perf_ring__next(struct perf_ring *r);
 /* Publishes the tail (release). */
 void perf_ring__end(struct perf_ring *r);
 
+/*
+ * Decodes every record of ring @r, from its tail to its head, as
+ * sampler__poll() decodes a sampler's rings: @o gives the sample layout a
+ * sampler opened with it asks for (o->stack_user, o->regs_user; nothing
+ * else is read), @cbs gets the samples and side-band records, and the
+ * counts are added to @st. For rings filled by other means (tests, fuzzing
+ * with arbitrary bytes). Returns 0, or the callback's non-zero value when
+ * one stopped the walk.
+ */
+int sampler__decode(const struct sampler_opts *o, struct perf_ring *r,
+		    const struct sampler_callbacks *cbs, void *ctx, struct sampler_stats *st);
+
 #endif

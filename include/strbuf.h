@@ -31,6 +31,12 @@ void strbuf__addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format
 void strbuf__vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Appends @s with XML escaping (& < > " ' and control bytes). */
 void strbuf__add_xml(struct strbuf *sb, const char *s, size_t len);
+/*
+ * Appends @s with each byte that is not part of valid UTF-8 (stray
+ * continuation bytes, overlong forms, surrogates, truncated sequences)
+ * replaced by U+FFFD. Returns how many were replaced.
+ */
+size_t strbuf__add_utf8(struct strbuf *sb, const char *s, size_t len);
 /* Appends @s as the inside of a JSON string literal (no quotes added). */
 void strbuf__add_json(struct strbuf *sb, const char *s, size_t len);
 /* Appends a weight: an integer when integral, else the shortest exact decimal. */

@@ -9,7 +9,6 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@
 #include "helpers/proc.h"
 #include "log.h"
 #include "targets.h"
-#include "xalloc.h"
 
 TestSuite(capture, .init = th_dir_setup, .fini = th_dir_teardown, .timeout = 60);
 
@@ -48,11 +46,11 @@ static char *folded_of(struct profile *p)
 
 /*
  * Polls @c until @enough says so (a snapshot is due) or the capture is
- * over; fails the test after TH_WAIT_S.
+ * over; fails the test after TH_DEADLINE_S.
  */
 static void poll_until(struct capture *c, bool (*enough)(const struct capture_stats *st))
 {
-	double deadline = mono() + TH_WAIT_S;
+	double deadline = mono() + TH_DEADLINE_S;
 	struct capture_stats st;
 
 	for (;;) {
@@ -199,12 +197,15 @@ Test(capture, missing_target_fails_before_opening_anything)
 
 /* --- targets by name --------------------------------------------------------- */
 
-/* Starts `threads 60` under the name @name (a symlink to it); returns its pid. */
-static pid_t start_named(const char *name)
+/*
+ * Starts `threads SECONDS` under the name @name (a symlink to it); returns
+ * its pid. It waits for th_go() before it burns SECONDS of CPU time.
+ */
+static pid_t start_named(const char *name, const char *seconds)
 {
 	char *bin = th_workload("threads");
 	char *link = th_path(th_dir, name);
-	const char *argv[] = {link, "60", NULL};
+	const char *argv[] = {link, seconds, NULL};
 	pid_t pid;
 
 	cr_assert_eq(symlink(bin, link), 0);
@@ -230,7 +231,7 @@ static bool has_pid(const pid_t *pids, size_t n, pid_t pid)
 
 Test(capture, targets_by_command_name_or_executable)
 {
-	pid_t pid = start_named("renamed-prog");
+	pid_t pid = start_named("renamed-prog", "60");
 	const char *by_comm[] = {"renamed-prog"}, *by_exe[] = {"threads"};
 	pid_t *pids = NULL;
 	size_t n = 0;
@@ -248,7 +249,7 @@ Test(capture, targets_by_command_name_or_executable)
 
 Test(capture, unknown_name_lists_near_matches, .init = cr_redirect_stderr)
 {
-	pid_t pid = start_named("flamebait");
+	pid_t pid = start_named("flamebait", "60");
 	const char *names[] = {"flamebiat"};
 	char buf[4096] = "", want[64];
 	pid_t *pids = NULL;
@@ -288,18 +289,25 @@ Test(capture, status_line_shows_the_figures)
 
 Test(capture, record_by_name)
 {
-	pid_t pid = start_named("byname-prog");
-	const char *args[] = {"-P", "byname-prog", "-d", "1", NULL};
-	char *f = NULL;
+	pid_t pid = start_named("byname-prog", "0.5");
+	const char *args[] = {"-P", "byname-prog", "-d", "100", NULL};
 	struct th_result r;
+	struct th_bg *bg;
+	char *f = NULL;
 
 	th_privileged_perf(false);
-	r = th_run_folded("record", &f, args);
+	bg = th_bg_start("record", NULL, args);
+	th_bg_wait_capturing(bg);
+	th_go(pid); /* it burns only now, attached */
+	th_wait_exit_0(pid);
+	r = th_bg_finish(bg, false, &f); /* it ends when its target has exited */
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect_gt(th_count_where(f, "early_work") + th_count_where(f, "main_work"), 0, "%s", f);
+	cr_assert_not_null(f);
+	cr_expect_gt(th_count_where(f, "main_work"), 0, "%s", f);
+	cr_expect_gt(th_count_where(f, "late_work"), 0, "threads started after the attach: %s",
+		     f);
 	th_result_free(&r);
 	free(f);
-	end(pid);
 }
 
 Test(capture, record_by_unknown_name_exits_1)
@@ -331,64 +339,44 @@ Test(capture, target_options_clash_with_p_and_names)
 		th_expect_usage_error(cases[i].cmd, cases[i].args, cases[i].msg, i);
 }
 
-/* Runs @argv on a pseudo-terminal; returns what it wrote there (stdout and stderr). */
-static char *run_on_pty(const char *const *argv, int *status)
+/* `record -o OUT ARGS...` with stderr on a terminal; returns what it wrote there. */
+static char *record_on_a_terminal(const char *out_path, const char *const *args)
 {
-	char *out = NULL, buf[4096];
-	size_t len = 0;
-	double deadline = mono() + TH_WAIT_S;
-	int fd;
-	pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+	char *output = NULL, *text;
+	struct th_result r = th_bg_finish(th_bg_start("record", out_path, args), false, &output);
 
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n <= 0)
-			break; /* EIO once the child has gone */
-		out = xrealloc(out, len + (size_t)n + 1);
-		memcpy(out + len, buf, (size_t)n);
-		len += (size_t)n;
-		cr_assert_lt(mono(), deadline);
-	}
-	close(fd);
-	waitpid(pid, status, 0);
-	out = xrealloc(out, len + 1);
-	out[len] = '\0';
-	return out;
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	text = r.err;
+	r.err = NULL;
+	th_result_free(&r);
+	free(output);
+	return text;
 }
 
 Test(capture, status_line_on_a_terminal_only_and_not_with_quiet)
 {
 	char *burner = th_workload("burner");
 	char *out_path = th_path(th_dir, "out.svg");
-	const char *tty[] = {th_bin(), "record", "-d",	 "1.5", "-o",
-			     out_path, "--",	 burner, "30",	NULL};
-	const char *quiet[] = {th_bin(), "record", "-q",   "-d", "1.5", "-o",
-			       out_path, "--",	   burner, "30", NULL};
+	const char *args[] = {"-d", "1.5", "--", burner, "30", NULL};
+	const char *quiet[] = {"-q", "-d", "1.5", "--", burner, "30", NULL};
+	const char *argv[] = {th_bin(), "record", "-d",	 "1.5", "-o",
+			      out_path, "--",	  burner, "30",	 NULL};
 	struct th_result r;
 	char *text;
-	int status;
 
 	th_privileged_perf(false);
-	text = run_on_pty(tty, &status);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", text);
+	text = record_on_a_terminal(out_path, args);
 	cr_expect_not_null(strstr(text, "\rrecording: "), "no status line: %s", text);
 	cr_expect_not_null(strstr(text, " s left, "), "%s", text);
 	cr_expect_not_null(strstr(text, " samples, "), "%s", text);
 	cr_expect_null(strstr(text, "18446744073"), "%s", text);
 	free(text);
 
-	text = run_on_pty(quiet, &status);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", text);
+	text = record_on_a_terminal(out_path, quiet);
 	cr_expect_null(strstr(text, "recording: "), "-q: %s", text);
 	free(text);
 
-	r = th_run(tty, NULL, 0, TH_WAIT_S);
+	r = th_run(argv, NULL, 0, TH_DEADLINE_S);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_expect_null(strstr(r.err, "recording: "), "stderr is no terminal: %s", r.err);
 	cr_expect_null(strchr(r.err, '\r'), "%s", r.err);

@@ -975,3 +975,41 @@ Test(flamegraph, big_profile_renders_compact)
 	free(svg);
 	profile__free(p);
 }
+
+Test(flamegraph, controls_and_invalid_utf8_never_reach_the_svg_raw)
+{
+	static const char *const names[] = {
+		"clear\x1b[2J", "\xff\xfe",   "lone\x80",	 "over\xc0\xaf",
+		"del\x7f",	"c1\xc2\x9b", "nul\x01\x02\x1f",
+	};
+	struct profile *p = profile__new();
+	uint32_t root = profile__frame_named(p, "main", 4, FRAME_KIND_NATIVE);
+	const unsigned char *u;
+	char *svg, *out = NULL;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t st[2] = {root, profile__frame_named(p, names[i], strlen(names[i]),
+							     FRAME_KIND_NATIVE)};
+
+		profile__add_stack_int(p, st, 2, PROFILE_COL_MAIN, 10);
+	}
+	svg = render_ok(p, NULL);
+	len = strlen(svg);
+	cr_assert_eq(xmllint(svg, NULL, NULL), 0, "not well-formed XML");
+	u = (const unsigned char *)svg;
+	for (i = 0; i < len; i++) {
+		cr_assert(u[i] >= 0x20 || u[i] == '\n' || u[i] == '\t',
+			  "raw control byte 0x%02x at %zu", u[i], i);
+		cr_assert(u[i] < 0xf8 && u[i] != 0xc0 && u[i] != 0xc1, "not UTF-8 at %zu", i);
+	}
+	cr_assert_not_null(strstr(svg, "clear\xef\xbf\xbd[2J ("), "ESC is U+FFFD");
+	cr_assert_not_null(strstr(svg, "lone\xef\xbf\xbd ("));
+	cr_assert_not_null(strstr(svg, "over\xef\xbf\xbd\xef\xbf\xbd ("));
+	/* xmllint reads every title: no frame was lost to bad bytes. */
+	cr_assert_eq(xmllint(svg, "count(//*[local-name()='title'])", &out), 0);
+	cr_assert_str_eq(out, "9\n", "all + main + 7 frames: %s", out);
+	free(out);
+	free(svg);
+	profile__free(p);
+}

@@ -139,12 +139,33 @@ Test(json, numbers)
 	cr_assert_float_eq(d.v[6].u.num, 0.0015, 1e-18);
 	cr_assert_float_eq(d.v[7].u.num, -7.25, 0);
 	cr_assert_not(json__int(&d.v[7], &x), "-7.25 is not an integer");
-	cr_assert_not(json__int(&d.v[8], &x), "past 2^53 integers are not exact");
+	/* Integer literals are exact over the whole int64_t range, also past 2^53. */
+	cr_assert(json__int(&d.v[8], &x) && x == 18014398509481984LL);
+	cr_assert(json__int(&d.v[4], &x) && x == 123456789012345678LL);
 	{
 		double f;
 
 		cr_assert_not(json__finite(&d.v[9], &f), "1e999 overflows");
 	}
+	json_doc__release(&d);
+}
+
+Test(json, integers_are_exact_to_64_bits)
+{
+	struct json_doc d;
+	const char *in = "[9007199254740993, 9223372036854775807, -9223372036854775807, "
+			 "4611686018427387905, 9223372036854775808, 1e300, 18014398509481986.0]";
+	int64_t x;
+
+	cr_assert_eq(parse(&d, in), 0);
+	cr_assert(json__int(&d.v[1], &x) && x == 9007199254740993LL, "2^53 + 1");
+	cr_assert(json__int(&d.v[2], &x) && x == INT64_MAX);
+	cr_assert(json__int(&d.v[3], &x) && x == -INT64_MAX);
+	cr_assert(json__int(&d.v[4], &x) && x == 4611686018427387905LL, "2^62 + 1");
+	cr_assert_not(json__int(&d.v[5], &x), "2^63 does not fit");
+	cr_assert_not(json__int(&d.v[6], &x), "1e300 is no exact integer");
+	/* Written with a point: a double, inexact past 2^53, so no integer. */
+	cr_assert_not(json__int(&d.v[7], &x));
 	json_doc__release(&d);
 }
 

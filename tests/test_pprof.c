@@ -797,3 +797,257 @@ Test(pprof, wrong_wire_type_and_value_count_are_rejected)
 	expect_rejected("wiretype.pb", w.b, w.len,
 			"has wire type varint, expected length-delimited");
 }
+
+/* --- exact values ------------------------------------------------------------ */
+
+Test(pprof, values_past_2_53_stay_exact)
+{
+	struct pbw w;
+	uint64_t la[] = {1}, lb[] = {2}, fa[] = {1}, fb[] = {2};
+	int64_t va[] = {4611686018427387905LL}, vb[] = {9007199254740993LL};
+	struct profile *p;
+	char *folded;
+	int err;
+
+	base_profile(&w, false);
+	add_function(&w, 1, 5);
+	add_function(&w, 2, 6);
+	add_location(&w, 1, 0, 0, fa, 1);
+	add_location(&w, 2, 0, 0, fb, 1);
+	add_sample(&w, la, 1, va, 1);
+	add_sample(&w, lb, 1, vb, 1);
+	add_sample(&w, lb, 1, vb, 1);
+	p = import_bytes(w.b, w.len, NULL, &err);
+	cr_assert_eq(err, 0);
+	folded = th_folded(p);
+	cr_assert_str_eq(folded, "mid 18014398509481986\nouter 4611686018427387905\n");
+	free(folded);
+	profile__free(p);
+}
+
+Test(pprof, values_adding_up_beyond_64_bits_are_an_error, .init = th_dir_setup_quiet)
+{
+	struct pbw w;
+	uint64_t la[] = {1}, fa[] = {1};
+	int64_t va[] = {4611686018427387904LL};
+	struct profile *p;
+	int err;
+
+	base_profile(&w, false);
+	add_function(&w, 1, 5);
+	add_location(&w, 1, 0, 0, fa, 1);
+	add_sample(&w, la, 1, va, 1);
+	add_sample(&w, la, 1, va, 1);
+	p = import_bytes(w.b, w.len, NULL, &err);
+	cr_assert_eq(err, -EOVERFLOW, "2^62 + 2^62 does not fit");
+	profile__free(p);
+}
+
+Test(pprof, value_overflow_through_the_binary_names_file_and_offset)
+{
+	struct pbw w;
+	uint64_t la[] = {1}, fa[] = {1};
+	int64_t va[] = {INT64_MAX}, vb[] = {1};
+	char *in = th_path(th_dir, "big.pb"), *out = th_path(th_dir, "out.svg");
+	const char *argv[] = {th_bin(), "render", in, "-o", out, NULL};
+	struct th_result r;
+
+	base_profile(&w, false);
+	add_function(&w, 1, 5);
+	add_location(&w, 1, 0, 0, fa, 1);
+	add_sample(&w, la, 1, va, 1);
+	add_sample(&w, la, 1, vb, 1);
+	th_write_file(in, (const char *)w.b, w.len);
+	r = th_run(argv, NULL, 0, 50);
+	cr_assert_eq(r.status, 1);
+	cr_assert_not_null(strstr(r.err, "big.pb: byte offset "), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "sample 1: the values add up to more than "
+					 "9223372036854775807 (2^63 - 1)"),
+			   "%s", r.err);
+	cr_assert_not(th_exists(out));
+	th_result_free(&r);
+	free(in);
+	free(out);
+}
+
+/* --- valid UTF-8 in every string ------------------------------------------ */
+
+/* Strict UTF-8: shortest forms, no surrogates, at most U+10FFFF. */
+static bool utf8_valid(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t c = s[i];
+		size_t n, k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4, cp = c & 0x07;
+		else
+			return false;
+		if (i + n > len)
+			return false;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* Frame names with invalid UTF-8 (and controls, which are valid UTF-8). */
+static const char *const bad_names[] = {
+	"\xff\xfe",	    /* bytes never in UTF-8 */
+	"lone\x80",	    /* a continuation byte without a lead */
+	"over\xc0\xaf",	    /* an overlong '/' */
+	"cut\xe2\x82",	    /* a sequence cut short */
+	"sur\xed\xa0\x80",  /* a UTF-16 surrogate */
+	"clear\x1b[2J\x07", /* controls */
+};
+
+static struct profile *bad_names_profile(void)
+{
+	struct profile *p = profile__new();
+	uint32_t root = profile__frame_named(p, "main", 4, FRAME_KIND_NATIVE);
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		struct frame f = {.name = profile__intern_str(p, bad_names[i]),
+				  .module = profile__intern_str(p, "/lib/\xfe.so"),
+				  .file = profile__intern_str(p, "src/\x80.c"),
+				  .kind = FRAME_KIND_NATIVE};
+		uint32_t st[2] = {root, profile__frame(p, &f)};
+
+		profile__add_stack_int(p, st, 2, PROFILE_COL_MAIN, (int64_t)i + 1);
+	}
+	profile__set_countname(p, "samp\xffles");
+	return p;
+}
+
+#ifdef HAVE_PROTOBUF_C
+#include "profile.pb-c.h"
+#endif
+
+Test(pprof, strings_are_valid_utf8_invalid_bytes_become_u_fffd)
+{
+#ifdef HAVE_PROTOBUF_C
+	struct profile *p = bad_names_profile();
+	char *path = th_path(th_dir, "names.pb"), *raw;
+	FILE *out;
+	struct profile *q = profile__new();
+	Pprof__Profile *m;
+	size_t len, i, replaced = 0;
+	char *folded;
+
+	/* Raw protobuf (no gzip), to unpack it here. */
+	out = fopen(path, "w");
+	cr_assert_not_null(out);
+	cr_assert_eq(export__pprof(p, out), 0);
+	fclose(out);
+	cr_assert_eq(import__path(q, path, NULL), 0);
+	folded = th_folded(q);
+	cr_assert_not_null(strstr(folded, "main;\xef\xbf\xbd\xef\xbf\xbd 1\n"), "%s", folded);
+	cr_assert_not_null(strstr(folded, "main;lone\xef\xbf\xbd 2\n"), "%s", folded);
+	cr_assert_not_null(strstr(folded, "main;over\xef\xbf\xbd\xef\xbf\xbd 3\n"), "%s", folded);
+	cr_assert_not_null(strstr(folded, "main;sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd 5\n"), "%s",
+			   folded);
+	/* Controls are valid UTF-8 and stay (the folded writer escapes them). */
+	cr_assert_not_null(strstr(folded, "main;clear\\x1b[2J\\x07 6\n"), "%s", folded);
+	free(folded);
+
+	raw = th_read_file(path, &len);
+	cr_assert_not_null(raw);
+	/* Without zlib the output is raw already; with it, undo the gzip first. */
+	if (len > 2 && (uint8_t)raw[0] == 0x1f && (uint8_t)raw[1] == 0x8b) {
+		struct th_result r;
+		const char *argv[] = {"gzip", "-dc", path, NULL};
+
+		r = th_run(argv, NULL, 0, 20);
+		cr_assert_eq(r.status, 0);
+		free(raw);
+		raw = r.out;
+		len = r.out_len;
+		r.out = NULL;
+		th_result_free(&r);
+	}
+	m = pprof__profile__unpack(NULL, len, (const uint8_t *)raw);
+	cr_assert_not_null(m);
+	for (i = 0; i < m->n_string_table; i++) {
+		const uint8_t *s = m->string_table[i].data;
+		size_t n = m->string_table[i].len;
+
+		cr_assert(utf8_valid(s, n), "string %zu is not UTF-8", i);
+		replaced += n && memmem(s, n, "\xef\xbf\xbd", 3) != NULL;
+	}
+	/* Names, the module, the file and the sample type each had bad bytes. */
+	cr_assert_geq(replaced, sizeof(bad_names) / sizeof(bad_names[0]) - 1 + 3);
+	pprof__profile__free_unpacked(m, NULL);
+	free(raw);
+	free(path);
+	profile__free(p);
+	profile__free(q);
+#endif
+}
+
+/* Runs `go tool pprof -raw FILE` offline with a private GOCACHE. */
+static struct th_result go_pprof_raw(const char *file)
+{
+	char home[4200], cache[4200], gopath[4200];
+	const char *argv[] = {"env",
+			      home,
+			      cache,
+			      gopath,
+			      "GOFLAGS=-mod=mod",
+			      "GOPROXY=off",
+			      "GOTOOLCHAIN=local",
+			      "GOTELEMETRY=off",
+			      "go",
+			      "tool",
+			      "pprof",
+			      "-raw",
+			      file,
+			      NULL};
+
+	snprintf(home, sizeof(home), "HOME=%s", th_dir);
+	snprintf(cache, sizeof(cache), "GOCACHE=%s/gocache", th_dir);
+	snprintf(gopath, sizeof(gopath), "GOPATH=%s/gopath", th_dir);
+	return th_run(argv, NULL, 0, 100);
+}
+
+Test(pprof, go_tool_pprof_reads_repaired_names)
+{
+	struct profile *p = bad_names_profile();
+	char *path = th_path(th_dir, "names.pb.gz");
+	FILE *out;
+	struct th_result r;
+
+	if (!have_go())
+		cr_skip_test("go is not installed (Debian package golang-go)");
+	out = fopen(path, "w");
+	cr_assert_not_null(out);
+	cr_assert_eq(export__pprof(p, out), 0);
+	fclose(out);
+	r = go_pprof_raw(path);
+	cr_assert_eq(r.status, 0, "go tool pprof -raw: %s", r.err);
+	cr_assert_not_null(strstr(r.out, " \xef\xbf\xbd\xef\xbf\xbd src/\xef\xbf\xbd.c"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, " lone\xef\xbf\xbd src/"), "%s", r.out);
+	cr_assert(utf8_valid((const uint8_t *)r.out, r.out_len), "%s", r.out);
+	th_result_free(&r);
+	free(path);
+	profile__free(p);
+}

@@ -217,3 +217,33 @@ Test(procmaps, snapshot_of_a_live_process)
 	procmaps__free(pm);
 	cr_assert_eq(a_function_here(), 42);
 }
+
+Test(procmaps, parses_maps_text_like_a_snapshot)
+{
+	/* Not NUL-terminated: the last line is cut by the length alone. */
+	static const char text[] =
+		"00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/dbus-daemon\n"
+		"00651000-00652000 r--p 00051000 08:02 173521      /usr/bin/dbus-daemon\n"
+		"7f2c5b2b3000-7f2c5b2b5000 r-xp 00002000 fd:01 1234567   /opt/lib with spaces.so\n"
+		"7f2c5b2b5000-7f2c5b2b9000 r-xp 00000000 fd:01 7654321   /tmp/gone.so (deleted)\n"
+		"not a mapping\n"
+		"7f2c5b2bd000-7f2c5b2c1000 r-xp 00000000 00:00 0 \n"
+		"7f2c5b2c6000-7f2c5b2c7000 r-xp 00001000 fd:01 3 /last.soXXXX";
+	struct procmaps *pm = procmaps__new();
+	const struct mapping *m;
+
+	cr_assert_eq(procmaps__parse_maps(pm, 7, 100, text, sizeof(text) - 1 - 4), 5);
+	m = procmaps__find(pm, 7, 0x400010, 50);
+	cr_assert_not_null(m, "valid before the snapshot's time too");
+	cr_assert_str_eq(m->path, "/usr/bin/dbus-daemon");
+	cr_assert_eq(m->maj, 8);
+	cr_assert_eq(m->ino, 173521);
+	assert_none(pm, 7, 0x651000, 100); /* not executable */
+	assert_path(pm, 7, 0x7f2c5b2b4000, 100, "/opt/lib with spaces.so");
+	cr_assert_eq(procmaps__find(pm, 7, 0x7f2c5b2b4000, 100)->pgoff, 0x2000);
+	assert_path(pm, 7, 0x7f2c5b2b6000, 100, "/tmp/gone.so (deleted)");
+	assert_path(pm, 7, 0x7f2c5b2be000, 100, "//anon");
+	assert_path(pm, 7, 0x7f2c5b2c6000, 100, "/last.so");
+	cr_assert_eq(procmaps__parse_maps(pm, 8, 100, "", 0), 0);
+	procmaps__free(pm);
+}

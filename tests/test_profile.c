@@ -4,6 +4,8 @@
  * the index and deterministic iteration.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,4 +215,121 @@ Test(profile, stack_string)
 	cr_assert_str_eq(s, "a;b b;c");
 	free(s);
 	profile__free(p);
+}
+
+/* 2^62 and a neighbour: beyond 2^53 a double cannot tell them apart. */
+#define P62 4611686018427387904LL
+
+Test(profile, integer_weights_are_exact_past_2_53)
+{
+	struct profile *p = profile__new();
+	uint32_t a[2] = {fr(p, "main"), fr(p, "a")}, b[2] = {a[0], fr(p, "b")};
+	uint32_t na = profile__add_stack_int(p, a, 2, PROFILE_COL_MAIN, P62 + 1);
+	uint32_t nb = profile__add_stack_int(p, b, 2, PROFILE_COL_MAIN, P62 - 3);
+	char *f;
+
+	cr_assert_neq(na, PROFILE_NONE);
+	cr_assert_neq(nb, PROFILE_NONE);
+	cr_assert_not(profile__fractional(p));
+	cr_assert_eq(profile__node_self_int(p, na, PROFILE_COL_MAIN), P62 + 1);
+	cr_assert_eq(profile__node_self_int(p, nb, PROFILE_COL_MAIN), P62 - 3);
+	cr_assert_eq(profile__total_int(p, PROFILE_COL_MAIN), (P62 - 1) * 2);
+	f = th_folded(p);
+	cr_assert_str_eq(f, "main;a 4611686018427387905\nmain;b 4611686018427387901\n");
+	free(f);
+	/* Integral doubles are exact integers too. */
+	cr_assert_eq(profile__add_weight(p, na, PROFILE_COL_MAIN, 1.0), 0);
+	cr_assert_eq(profile__node_self_int(p, na, PROFILE_COL_MAIN), P62 + 2);
+	cr_assert_not(profile__fractional(p));
+	profile__free(p);
+}
+
+Test(profile, overflow_is_refused_and_changes_nothing)
+{
+	struct profile *p = profile__new();
+	uint32_t a[1] = {fr(p, "a")}, b[1] = {fr(p, "b")};
+	uint32_t na = profile__add_stack_int(p, a, 1, PROFILE_COL_MAIN, INT64_MAX - 5);
+
+	cr_assert_eq(profile__add_weight_int(p, na, PROFILE_COL_MAIN, 5), 0);
+	cr_assert_eq(profile__total_int(p, PROFILE_COL_MAIN), INT64_MAX);
+	errno = 0;
+	cr_assert_eq(profile__add_stack_int(p, b, 1, PROFILE_COL_MAIN, 1), PROFILE_NONE);
+	cr_assert_eq(errno, EOVERFLOW);
+	cr_assert_eq(profile__add_weight(p, na, PROFILE_COL_MAIN, 0.5), -EOVERFLOW);
+	cr_assert_eq(profile__add_weight(p, na, PROFILE_COL_MAIN, 1e30), -EOVERFLOW);
+	cr_assert_eq(profile__add_weight_int(p, na, PROFILE_COL_MAIN, -1), -EINVAL);
+	cr_assert_eq(profile__add_weight(p, na, PROFILE_COL_MAIN, NAN), -EINVAL);
+	cr_assert_eq(profile__total_int(p, PROFILE_COL_MAIN), INT64_MAX);
+	cr_assert_eq(profile__node_self_int(p, na, PROFILE_COL_MAIN), INT64_MAX);
+	cr_assert_not(profile__fractional(p));
+	/* The other column has a total of its own. */
+	cr_assert_eq(profile__add_weight_int(p, na, PROFILE_COL_BEFORE, INT64_MAX), 0);
+	profile__free(p);
+}
+
+Test(profile, merge_that_would_overflow_leaves_the_target_unchanged)
+{
+	struct profile *a = profile__new(), *b = profile__new();
+	char *before, *after;
+
+	profile__add_stack_int(a, (uint32_t[]){fr(a, "x")}, 1, PROFILE_COL_MAIN, INT64_MAX - 1);
+	profile__add_stack_int(b, (uint32_t[]){fr(b, "y")}, 1, PROFILE_COL_MAIN, 2);
+	before = th_folded(a);
+	cr_assert_eq(profile__merge(a, b, "b"), -EOVERFLOW);
+	after = th_folded(a);
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(profile__total_int(a, PROFILE_COL_MAIN), INT64_MAX - 1);
+	free(before);
+	free(after);
+	profile__free(a);
+	profile__free(b);
+}
+
+Test(profile, a_fraction_makes_the_profile_fractional)
+{
+	struct profile *p = profile__new();
+	uint32_t a[1] = {fr(p, "a")};
+	uint32_t n = profile__add_stack_int(p, a, 1, PROFILE_COL_MAIN, 3);
+
+	cr_assert_not(profile__fractional(p));
+	cr_assert_eq(profile__add_weight(p, n, PROFILE_COL_MAIN, 0.5), 0);
+	cr_assert(profile__fractional(p));
+	cr_assert_float_eq(profile__node_self(p, n, PROFILE_COL_MAIN), 3.5, 0);
+	cr_assert_eq(profile__add_weight_int(p, n, PROFILE_COL_MAIN, 2), 0);
+	cr_assert_float_eq(profile__total(p, PROFILE_COL_MAIN), 5.5, 0);
+	cr_assert_eq(profile__node_self_int(p, n, PROFILE_COL_MAIN), 6, "rounded");
+	profile__free(p);
+}
+
+Test(profile, weight_text_never_has_an_exponent)
+{
+	static const struct {
+		double w;
+		const char *text;
+	} cases[] = {
+		{0, "0"},
+		{12, "12"},
+		{0.25, "0.25"},
+		{0.1, "0.1"},
+		{1e-7, "0.0000001"},
+		{123456.5, "123456.5"},
+		{1e18, "1000000000000000000"},
+		{9223372036854774784.0, "9223372036854774784"},
+		{4611686018427387904.5, "4611686018427387904"},
+		{1e26, "100000000000000000000000000"},
+		{2.5e-300, NULL},
+	};
+	char buf[PROFILE_WEIGHT_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = profile__weight_text(cases[i].w, buf);
+
+		cr_assert_eq(n, strlen(buf));
+		cr_assert_null(strpbrk(buf, "eE+-"), "%g: %s", cases[i].w, buf);
+		cr_assert_eq(strtod(buf, NULL), cases[i].w, "%s reads back as %.17g", buf,
+			     strtod(buf, NULL));
+		if (cases[i].text)
+			cr_assert_str_eq(buf, cases[i].text);
+	}
 }

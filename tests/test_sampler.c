@@ -194,7 +194,11 @@ static int self_record(const struct sampler_record *r, void *arg)
 	return 0;
 }
 
-/* Keeps this thread on the CPU until @secs seconds after @t0 (CLOCK_MONOTONIC). */
+/*
+ * Keeps this thread on the CPU until it has used @secs seconds of CPU time
+ * since @t0 (CLOCK_THREAD_CPUTIME_ID): the cpu-clock event then takes as
+ * many samples on a busy machine as on an idle one.
+ */
 static void spin_until(const struct timespec *t0, double secs)
 {
 	volatile uint64_t x = 1;
@@ -205,7 +209,7 @@ static void spin_until(const struct timespec *t0, double secs)
 
 		for (i = 0; i < 100000; i++)
 			x = x * 6364136223846793005ULL + 1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	} while ((t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9 < secs);
 }
 
@@ -227,7 +231,7 @@ Test(sampler, samples_this_thread)
 		  !strcmp(sampler__event_name(sp), "cycles"));
 	cr_assert_eq(sampler__enable(sp), 0);
 	cr_assert_eq(prctl(PR_SET_NAME, "resq-renamed"), 0); /* a COMM record */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	spin_until(&t0, 0.3);
 	cr_assert_eq(sampler__disable(sp), 0);
 	cr_assert_eq(sampler__poll(sp, 0, &cbs, &c), 0);
@@ -262,7 +266,7 @@ Test(sampler, counts_lost_samples)
 		.target = SAMPLER_TIDS, .pids = &tid, .npids = 1, .freq = 20000, .ring_pages = 1});
 	cr_assert_not_null(sp, "sampler__new: %s", strerror(errno));
 	cr_assert_eq(sampler__enable(sp), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	spin_until(&t0, 0.2);
 	/*
 	 * The kernel writes the LOST record once there is room again, before

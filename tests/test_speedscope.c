@@ -6,6 +6,7 @@
  * output validated against the schema that ships with speedscope.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,4 +434,98 @@ Test(speedscope, failed_import_leaves_the_profile_untouched)
 			   "{\"type\":\"evented\",\"name\":\"bad\",\"unit\":\"bytes\",\"events\":"
 			   "[{\"type\":\"O\",\"frame\":0,\"at\":0}]}]}";
 	th_expect_import_fails_untouched("bad.speedscope.json", json);
+}
+
+Test(speedscope, integer_weights_and_times_past_2_53_stay_exact)
+{
+	/* Sampled weights past 2^53, and evented times in ns since the epoch (past 2^60). */
+	const char *json =
+		"{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"},{\"name\":\"b\"}]},"
+		"\"profiles\":[{\"type\":\"sampled\",\"name\":\"s\",\"unit\":\"nanoseconds\","
+		"\"startValue\":0,\"endValue\":0,\"samples\":[[0],[1],[1]],"
+		"\"weights\":[4611686018427387905,9007199254740993,1]},"
+		"{\"type\":\"evented\",\"name\":\"e\",\"unit\":\"nanoseconds\",\"startValue\":0,"
+		"\"endValue\":0,\"events\":["
+		"{\"type\":\"O\",\"frame\":0,\"at\":1700000000000000001},"
+		"{\"type\":\"O\",\"frame\":1,\"at\":1700000000000000100},"
+		"{\"type\":\"C\",\"frame\":1,\"at\":1700000000000000103},"
+		"{\"type\":\"C\",\"frame\":0,\"at\":1700000000000000110}]}]}";
+	int err;
+	char *out = fold(json, &err);
+
+	cr_assert_eq(err, 0);
+	cr_assert_str_eq(out, "e;a 106\ne;a;b 3\ns;a 4611686018427387905\ns;b 9007199254740994\n");
+	free(out);
+}
+
+Test(speedscope, weights_beyond_64_bits_are_an_error, .init = cr_redirect_stderr)
+{
+	const char *json =
+		"{" SCHEMA ",\"shared\":{\"frames\":[{\"name\":\"a\"}]},\"profiles\":[{\"type\":"
+		"\"sampled\",\"name\":\"s\",\"unit\":\"none\",\"startValue\":0,\"endValue\":0,"
+		"\"samples\":[[0],[0]],\"weights\":[9223372036854775807,1]}]}";
+	const char *off = strstr(json, ",1]}") + 1;
+	char want[300];
+	int err;
+	struct profile *p;
+
+	log__set_level(LOG_INFO);
+	p = load(json, &err);
+
+	cr_assert_eq(err, -EOVERFLOW);
+	cr_assert_eq(profile__nnodes(p), 1, "nothing imported");
+	profile__free(p);
+	fflush(stderr);
+	snprintf(
+		want, sizeof(want),
+		"resq-flame: error: t.speedscope.json: byte offset %zu: the weights of profiles[0] "
+		"add up to more than 9223372036854775807 samples (2^63 - 1), the most a 64-bit "
+		"count holds\n",
+		(size_t)(off - json));
+	cr_assert_stderr_eq_str(want);
+}
+
+/* A Python frame "@fn (src/\x80.py:3)" whose file is not UTF-8 either. */
+static uint32_t located(struct profile *p, const char *fn)
+{
+	struct frame f = {.kind = FRAME_KIND_PYTHON, .line = 3};
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s (src/\x80.py:3)", fn);
+	f.name = profile__intern_str(p, name);
+	f.file = profile__intern_str(p, "src/\x80.py");
+	return profile__frame(p, &f);
+}
+
+Test(speedscope, names_with_invalid_utf8_and_controls_give_valid_json)
+{
+	struct profile *p = profile__new();
+	static const char *const names[] = {
+		"\xff\xfe", "lone\x80", "over\xc0\xaf", "clear\x1b[2J\x07", "nul\x7f",
+	};
+	uint32_t root = profile__frame_named(p, "main", 4, FRAME_KIND_NATIVE);
+	char *path = th_path(th_dir, "names.speedscope.json"), *json;
+	FILE *out;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t st[2] = {root, located(p, names[i])};
+
+		profile__add_stack_int(p, st, 2, PROFILE_COL_MAIN, (int64_t)i + 1);
+	}
+	out = fopen(path, "w");
+	cr_assert_not_null(out);
+	cr_assert_eq(export__speedscope(p, "bad\xff name", out), 0);
+	fclose(out);
+	validate(path);
+	json = th_read_file(path, NULL);
+	cr_assert_not_null(strstr(json, "\"name\":\"\\ufffd\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"name\":\"lone\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"name\":\"over\\ufffd\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"name\":\"clear\\u001b[2J\\u0007\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"file\":\"src/\\ufffd.py\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"name\":\"bad\\ufffd name\""), "%s", json);
+	free(json);
+	free(path);
+	profile__free(p);
 }

@@ -726,3 +726,91 @@ Test(v8, inspector_result_wrapped_in_profile)
 	cr_assert_str_eq(out, "f (a.js:1:1) 2\n");
 	free(out);
 }
+
+Test(v8, hit_counts_and_times_past_2_53_stay_exact)
+{
+	const char *counts =
+		"{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"(root)\",\"url\":\"\"},"
+		"\"children\":[2,3]},"
+		"{\"id\":2,\"callFrame\":{\"functionName\":\"a\",\"url\":\"\"},"
+		"\"hitCount\":4611686018427387905},"
+		"{\"id\":3,\"callFrame\":{\"functionName\":\"b\",\"url\":\"\"},"
+		"\"hitCount\":9007199254740993}],\"startTime\":0,\"endTime\":1}";
+	/* Timestamps in ns since the epoch, past 2^60: durations of 3 and 7. */
+	const char *times =
+		"{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"(root)\",\"url\":\"\"},"
+		"\"children\":[2,3]},"
+		"{\"id\":2,\"callFrame\":{\"functionName\":\"a\",\"url\":\"\"}},"
+		"{\"id\":3,\"callFrame\":{\"functionName\":\"b\",\"url\":\"\"}}],"
+		"\"startTime\":0,\"endTime\":1700000000000000011,\"samples\":[2,3],"
+		"\"timeDeltas\":[1700000000000000001,3]}";
+	int err;
+	char *out = fold(counts, false, &err);
+
+	cr_assert_eq(err, 0);
+	cr_assert_str_eq(out, "a 4611686018427387905\nb 9007199254740993\n");
+	free(out);
+	out = fold(times, true, &err);
+	cr_assert_eq(err, 0);
+	cr_assert_str_eq(out, "a 3\nb 7\n");
+	free(out);
+}
+
+Test(v8, counts_beyond_64_bits_are_an_error)
+{
+	const char *in =
+		"{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"(root)\",\"url\":\"\"},"
+		"\"children\":[2,3]},"
+		"{\"id\":2,\"callFrame\":{\"functionName\":\"a\",\"url\":\"\"},"
+		"\"hitCount\":9223372036854775807},"
+		"{\"id\":3,\"callFrame\":{\"functionName\":\"b\",\"url\":\"\"},"
+		"\"hitCount\":1}],\"startTime\":0,\"endTime\":1}";
+	int err;
+	struct profile *p = load(in, false, &err);
+
+	cr_assert_eq(err, -EOVERFLOW);
+	cr_assert_eq(profile__nnodes(p), 1, "nothing imported");
+	profile__free(p);
+}
+
+Test(v8, names_with_invalid_utf8_and_controls_give_a_valid_cpuprofile)
+{
+	static const char *const names[] = {
+		"\xff\xfe",
+		"lone\x80",
+		"over\xc0\xaf",
+		"clear\x1b[2J\x07",
+	};
+	struct profile *p = profile__new();
+	uint32_t root = profile__frame_named(p, "main", 4, FRAME_KIND_NATIVE);
+	char *path = in_dir("names.cpuprofile"), *json;
+	FILE *out;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct frame f = {.kind = FRAME_KIND_JS, .line = 3};
+		char name[64];
+		uint32_t st[2];
+
+		snprintf(name, sizeof(name), "%s (/app/\x80.js:3:1)", names[i]);
+		f.name = profile__intern_str(p, name);
+		f.file = profile__intern_str(p, "/app/\x80.js");
+		st[0] = root;
+		st[1] = profile__frame(p, &f);
+		profile__add_stack_int(p, st, 2, PROFILE_COL_MAIN, (int64_t)i + 1);
+	}
+	out = fopen(path, "w");
+	cr_assert_not_null(out);
+	cr_assert_eq(export__cpuprofile(p, out), 0);
+	fclose(out);
+	validate(path);
+	json = th_read_file(path, NULL);
+	cr_assert_not_null(strstr(json, "\"functionName\":\"\\ufffd\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"functionName\":\"lone\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"functionName\":\"over\\ufffd\\ufffd\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"functionName\":\"clear\\u001b[2J\\u0007\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"url\":\"file:///app/\\ufffd.js\""), "%s", json);
+	free(json);
+	free(path);
+	profile__free(p);
+}

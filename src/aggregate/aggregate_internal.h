@@ -38,13 +38,22 @@ void frametab__init(struct frametab *ft);
 void frametab__release(struct frametab *ft);
 uint32_t frametab__intern(struct frametab *ft, const struct frame *f);
 
+/* No weight and no column total may reach this (2^63) in a fractional profile. */
+#define FRAC_LIMIT 9223372036854775808.0
+
+/* A weight: @i in an integer profile, @f in a fractional one; all-zero bits are 0 in both. */
+union pweight {
+	int64_t i;
+	double f;
+};
+
 /* The stack prefix tree. */
 struct stacktree {
 	uint32_t *parent;
 	uint32_t *frame;
-	double *self;
-	double *self_before; /* NULL until a PROFILE_COL_BEFORE weight is added */
-	uint32_t *last_child; /* chart mode only */
+	union pweight *self;
+	union pweight *self_before; /* NULL until a PROFILE_COL_BEFORE weight is added */
+	uint32_t *last_child;	    /* chart mode only */
 	uint32_t n, alloc;
 	uint32_t *table; /* node id + 1; 0 = empty slot; keyed by (parent, frame) */
 	uint32_t mask;
@@ -59,7 +68,9 @@ struct profile {
 	struct strtab strs;
 	struct frametab frames;
 	struct stacktree tree;
-	double total[2];
+	union pweight total[2];
+	bool frac;	   /* weights are doubles (see profile.h) */
+	uint64_t nweights; /* non-zero weights added */
 	char *countname;
 };
 

@@ -6,6 +6,10 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,29 +120,146 @@ uint32_t profile__child(struct profile *p, uint32_t node, uint32_t frame)
 	return stacktree__child(&p->tree, node, frame);
 }
 
-void profile__add_weight(struct profile *p, uint32_t node, enum profile_col col, double w)
+/* The self weights of column @col, allocated on first use for the "before" column. */
+static union pweight *column(struct profile *p, enum profile_col col)
 {
 	struct stacktree *t = &p->tree;
 
-	if (col == PROFILE_COL_BEFORE) {
-		if (!t->self_before)
-			t->self_before = xcalloc(t->alloc, sizeof(*t->self_before));
-		t->self_before[node] += w;
-	} else {
-		t->self[node] += w;
-	}
-	p->total[col] += w;
+	if (col != PROFILE_COL_BEFORE)
+		return t->self;
+	if (!t->self_before)
+		t->self_before = xcalloc(t->alloc, sizeof(*t->self_before));
+	return t->self_before;
 }
 
-uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n,
-			    enum profile_col col, double w)
+/* Turns every weight into a double: the profile is fractional from now on. */
+static void make_fractional(struct profile *p)
+{
+	struct stacktree *t = &p->tree;
+	uint32_t i;
+	int c;
+
+	for (i = 0; i < t->n; i++) {
+		t->self[i].f = (double)t->self[i].i;
+		if (t->self_before)
+			t->self_before[i].f = (double)t->self_before[i].i;
+	}
+	for (c = 0; c < 2; c++)
+		p->total[c].f = (double)p->total[c].i;
+	p->frac = true;
+}
+
+int profile__add_weight_int(struct profile *p, uint32_t node, enum profile_col col, int64_t w)
+{
+	union pweight *self;
+	int64_t sum;
+
+	if (w < 0)
+		return -EINVAL;
+	if (!w)
+		return 0;
+	if (p->frac)
+		return profile__add_weight(p, node, col, (double)w);
+	/* Weights are not negative, so no self weight exceeds its column's total. */
+	if (__builtin_add_overflow(p->total[col].i, w, &sum))
+		return -EOVERFLOW;
+	self = column(p, col);
+	self[node].i += w;
+	p->total[col].i = sum;
+	p->nweights++;
+	return 0;
+}
+
+int profile__add_weight(struct profile *p, uint32_t node, enum profile_col col, double w)
+{
+	double sum;
+
+	if (!(w >= 0) || isinf(w))
+		return -EINVAL;
+	if (w == 0)
+		return 0;
+	if (w >= FRAC_LIMIT)
+		return -EOVERFLOW;
+	if (!p->frac && w == floor(w))
+		return profile__add_weight_int(p, node, col, (int64_t)w);
+	sum = (p->frac ? p->total[col].f : (double)p->total[col].i) + w;
+	if (sum >= FRAC_LIMIT)
+		return -EOVERFLOW;
+	if (!p->frac)
+		make_fractional(p);
+	column(p, col)[node].f += w;
+	p->total[col].f = sum;
+	p->nweights++;
+	return 0;
+}
+
+int profile__add_node_weights(struct profile *dst, uint32_t dnode, const struct profile *src,
+			      uint32_t snode)
+{
+	union pweight m = src->tree.self[snode], b = {0};
+	int err;
+
+	if (src->tree.self_before)
+		b = src->tree.self_before[snode];
+	if (src->frac) {
+		double tm = dst->frac ? dst->total[PROFILE_COL_MAIN].f
+				      : (double)dst->total[PROFILE_COL_MAIN].i;
+		double tb = dst->frac ? dst->total[PROFILE_COL_BEFORE].f
+				      : (double)dst->total[PROFILE_COL_BEFORE].i;
+
+		/* Both or neither: check the second column before adding the first. */
+		if (tm + m.f >= FRAC_LIMIT || tb + b.f >= FRAC_LIMIT)
+			return -EOVERFLOW;
+		err = profile__add_weight(dst, dnode, PROFILE_COL_MAIN, m.f);
+		return err ? err : profile__add_weight(dst, dnode, PROFILE_COL_BEFORE, b.f);
+	}
+	if (!dst->frac) {
+		int64_t x;
+
+		if (__builtin_add_overflow(dst->total[PROFILE_COL_MAIN].i, m.i, &x) ||
+		    __builtin_add_overflow(dst->total[PROFILE_COL_BEFORE].i, b.i, &x))
+			return -EOVERFLOW;
+	} else if (dst->total[PROFILE_COL_MAIN].f + (double)m.i >= FRAC_LIMIT ||
+		   dst->total[PROFILE_COL_BEFORE].f + (double)b.i >= FRAC_LIMIT) {
+		return -EOVERFLOW;
+	}
+	err = profile__add_weight_int(dst, dnode, PROFILE_COL_MAIN, m.i);
+	return err ? err : profile__add_weight_int(dst, dnode, PROFILE_COL_BEFORE, b.i);
+}
+
+uint32_t profile__stack_node(struct profile *p, const uint32_t *frames, size_t n)
 {
 	uint32_t node = PROFILE_ROOT;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		node = stacktree__child(&p->tree, node, frames[i]);
-	profile__add_weight(p, node, col, w);
+	return node;
+}
+
+uint32_t profile__add_stack(struct profile *p, const uint32_t *frames, size_t n,
+			    enum profile_col col, double w)
+{
+	uint32_t node = profile__stack_node(p, frames, n);
+	int err = profile__add_weight(p, node, col, w);
+
+	if (err) {
+		errno = -err;
+		return PROFILE_NONE;
+	}
+	return node;
+}
+
+uint32_t profile__add_stack_int(struct profile *p, const uint32_t *frames, size_t n,
+				enum profile_col col, int64_t w)
+{
+	uint32_t node = profile__stack_node(p, frames, n);
+	int err = profile__add_weight_int(p, node, col, w);
+
+	if (err) {
+		errno = -err;
+		return PROFILE_NONE;
+	}
 	return node;
 }
 
@@ -157,16 +278,106 @@ uint32_t profile__node_frame(const struct profile *p, uint32_t node)
 	return p->tree.frame[node];
 }
 
+bool profile__fractional(const struct profile *p)
+{
+	return p->frac;
+}
+
+static union pweight self_of(const struct profile *p, uint32_t node, enum profile_col col)
+{
+	union pweight zero = {0};
+
+	if (col == PROFILE_COL_BEFORE)
+		return p->tree.self_before ? p->tree.self_before[node] : zero;
+	return p->tree.self[node];
+}
+
 double profile__node_self(const struct profile *p, uint32_t node, enum profile_col col)
 {
-	if (col == PROFILE_COL_BEFORE)
-		return p->tree.self_before ? p->tree.self_before[node] : 0;
-	return p->tree.self[node];
+	union pweight w = self_of(p, node, col);
+
+	return p->frac ? w.f : (double)w.i;
+}
+
+int64_t profile__node_self_int(const struct profile *p, uint32_t node, enum profile_col col)
+{
+	union pweight w = self_of(p, node, col);
+
+	return p->frac ? llround(w.f) : w.i;
 }
 
 double profile__total(const struct profile *p, enum profile_col col)
 {
-	return p->total[col];
+	return p->frac ? p->total[col].f : (double)p->total[col].i;
+}
+
+int64_t profile__total_int(const struct profile *p, enum profile_col col)
+{
+	return p->frac ? llround(p->total[col].f) : p->total[col].i;
+}
+
+uint64_t profile__nweights(const struct profile *p)
+{
+	return p->nweights;
+}
+
+static locale_t c_locale(void)
+{
+	static locale_t loc;
+
+	/* The digits must not depend on the locale the program set (the TUI sets one). */
+	if (!loc)
+		loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	return loc;
+}
+
+size_t profile__weight_text(double w, char *buf)
+{
+	char e[48], digits[24];
+	size_t nd = 0, len = 0, i;
+	locale_t loc, old;
+	const char *x;
+	int prec, exp;
+
+	if (!(w >= 0) || isinf(w))
+		w = 0;
+	if (w == floor(w) && w < FRAC_LIMIT)
+		return (size_t)snprintf(buf, PROFILE_WEIGHT_TEXT_MAX, "%" PRId64, (int64_t)w);
+	loc = c_locale();
+	old = loc ? uselocale(loc) : (locale_t)0;
+	/* The fewest significant digits that read back as @w, then placed by hand. */
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, w);
+		if (strtod(e, NULL) == w)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", prec - 1, w);
+	for (x = e; *x && *x != 'e'; x++)
+		if (*x >= '0' && *x <= '9')
+			digits[nd++] = *x;
+	exp = *x ? atoi(x + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (exp < 0) {
+		buf[len++] = '0';
+		buf[len++] = '.';
+		for (i = 1; i < (size_t)-exp; i++)
+			buf[len++] = '0';
+		memcpy(buf + len, digits, nd);
+		len += nd;
+	} else {
+		for (i = 0; i <= (size_t)exp; i++)
+			buf[len++] = i < nd ? digits[i] : '0';
+		if (nd > (size_t)exp + 1) {
+			buf[len++] = '.';
+			memcpy(buf + len, digits + exp + 1, nd - exp - 1);
+			len += nd - exp - 1;
+		}
+	}
+	buf[len] = '\0';
+	if (loc)
+		uselocale(old);
+	return len;
 }
 
 bool profile__is_diff(const struct profile *p)
@@ -221,7 +432,7 @@ int profile__walk_stacks(const struct profile *p, profile_stack_fn fn, void *ctx
 	for (id = 1; id < t->n; id++)
 		depth[id] = depth[t->parent[id]] + 1;
 	for (id = 1; id < t->n && !ret; id++) {
-		if (t->self[id] == 0 && (!t->self_before || t->self_before[id] == 0))
+		if (!t->self[id].i && (!t->self_before || !t->self_before[id].i))
 			continue;
 		ALLOC_GROW(buf, depth[id], buf_alloc);
 		node_frames(p, id, buf, depth[id]);
@@ -307,9 +518,11 @@ struct profile_index *profile_index__new(const struct profile *p)
 		sort_p = NULL;
 	}
 
-	memcpy(ix->total, t->self, (size_t)t->n * sizeof(double));
-	if (ix->total_before)
-		memcpy(ix->total_before, t->self_before, (size_t)t->n * sizeof(double));
+	for (id = 0; id < t->n; id++) {
+		ix->total[id] = profile__node_self(p, id, PROFILE_COL_MAIN);
+		if (ix->total_before)
+			ix->total_before[id] = profile__node_self(p, id, PROFILE_COL_BEFORE);
+	}
 	for (id = t->n - 1; id > 0; id--) {
 		ix->total[t->parent[id]] += ix->total[id];
 		if (ix->total_before)

@@ -51,9 +51,9 @@ static uint32_t new_node(struct stacktree *t, uint32_t parent, uint32_t frame)
 	id = t->n++;
 	t->parent[id] = parent;
 	t->frame[id] = frame;
-	t->self[id] = 0;
+	t->self[id].i = 0;
 	if (t->self_before)
-		t->self_before[id] = 0;
+		t->self_before[id].i = 0;
 	if (t->chart) {
 		t->last_child[id] = PROFILE_NONE;
 		if (id)

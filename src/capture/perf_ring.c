@@ -99,7 +99,8 @@ const struct perf_event_header *perf_ring__next(struct perf_ring *r)
 	if (avail < sizeof(h))
 		goto corrupt;
 	ring_copy(r, r->tail, &h, sizeof(h));
-	if (h.size < sizeof(h) || h.size > avail || h.size > r->size)
+	/* The kernel writes whole u64s: any other size would misalign what follows. */
+	if (h.size < sizeof(h) || h.size % 8 || h.size > avail || h.size > r->size)
 		goto corrupt;
 	off = r->tail & (r->size - 1);
 	r->tail += h.size;

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "hashmap.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 /* Forks followed through parents in one lookup, against pid-reuse cycles. */
@@ -237,10 +238,10 @@ static void snapshot_comm(struct procmaps *pm, const char *path, pid_t tid, uint
 
 int procmaps__snapshot(struct procmaps *pm, pid_t pid, uint64_t time)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	struct mapping m;
+	struct strbuf text = STRBUF_INIT;
+	char path[64], buf[8192];
 	struct dirent *de;
+	size_t n;
 	FILE *f;
 	DIR *d;
 
@@ -248,12 +249,12 @@ int procmaps__snapshot(struct procmaps *pm, pid_t pid, uint64_t time)
 	f = fopen(path, "r");
 	if (!f)
 		return -ENOENT;
-	task(pm, pid);
-	while (getline(&line, &cap, f) > 0)
-		if (parse_maps_line(line, &m))
-			add_map(pm, pid, time, &m, true);
-	free(line);
+	/* Whole, then parsed as procmaps__parse_maps() parses any such text. */
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf__add(&text, buf, n);
 	fclose(f);
+	procmaps__parse_maps(pm, pid, time, text.buf, text.len);
+	strbuf__release(&text);
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	snapshot_comm(pm, path, pid, time);
@@ -271,6 +272,33 @@ int procmaps__snapshot(struct procmaps *pm, pid_t pid, uint64_t time)
 	if (d)
 		closedir(d);
 	return 0;
+}
+
+int procmaps__parse_maps(struct procmaps *pm, pid_t pid, uint64_t time, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	size_t alloc = 0, n;
+	char *line = NULL;
+	struct mapping m;
+	int added = 0;
+
+	task(pm, pid);
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		/* A copy: the line is cut in place, and @buf need not end in a NUL. */
+		n = nl - p;
+		ALLOC_GROW(line, n + 1, alloc);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (parse_maps_line(line, &m)) {
+			add_map(pm, pid, time, &m, true);
+			added++;
+		}
+	}
+	free(line);
+	return added;
 }
 
 void procmaps__mmap(struct procmaps *pm, pid_t pid, uint64_t time, const struct mapping *m)

@@ -831,6 +831,30 @@ int sampler__poll(struct sampler *sp, int timeout_ms, const struct sampler_callb
 	return 0;
 }
 
+int sampler__decode(const struct sampler_opts *o, struct perf_ring *r,
+		    const struct sampler_callbacks *cbs, void *ctx, struct sampler_stats *st)
+{
+	struct sampler sp = {.o = *o};
+	const struct perf_event_header *h;
+	int ret = 0;
+
+	/* dispatch() reads only the layout options and counts into sp.st. */
+	while (!ret && perf_ring__begin(r)) {
+		while ((h = perf_ring__next(r))) {
+			ret = dispatch(&sp, h, cbs, ctx);
+			if (ret)
+				break;
+		}
+	}
+	perf_ring__end(r);
+	st->samples += sp.st.samples;
+	st->lost += sp.st.lost;
+	st->records += sp.st.records;
+	st->bad += sp.st.bad + r->truncated;
+	r->truncated = 0;
+	return ret;
+}
+
 void sampler_record__apply(const struct sampler_record *r, struct procmaps *pm)
 {
 	switch (r->type) {

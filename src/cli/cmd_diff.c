@@ -22,6 +22,7 @@ enum {
 	OPT_NEGATE,
 	OPT_STRIP_HEX,
 	OPT_SAMPLE_TYPE,
+	OPT_MAX_INPUT,
 };
 
 /* What diff's own options set. */
@@ -40,6 +41,12 @@ static int diff_parse(void *ctx, int key, const char *arg)
 	case OPT_NEGATE: d->g->fg.negate = true; return 0;
 	case OPT_STRIP_HEX: d->strip_hex = true; return 0;
 	case OPT_SAMPLE_TYPE: d->io.sample_type = arg; return 0;
+	case OPT_MAX_INPUT:
+		if (!import__parse_size(arg, &d->io.max_input))
+			return 0;
+		cli_usage_error("diff", "--max-input: expected a size such as 512M or 4G, found '%s'",
+				arg);
+		return -1;
 	}
 	return -1;
 }
@@ -64,6 +71,12 @@ static const struct cli_opt diff_opts[] = {
 	 .arg = "NAME",
 	 .usage = "[--sample-type NAME]",
 	 .help = "pprof inputs: the sample type to compare"},
+	{.key = OPT_MAX_INPUT,
+	 .name = "max-input",
+	 .arg = "SIZE",
+	 .usage = "[--max-input SIZE]",
+	 .help = "largest input, decompressed (k, M, G suffixes); default 1G, or 32 times the "
+		 "size of a gzip input if larger"},
 	{0},
 };
 
@@ -199,6 +212,7 @@ static int add_one(const struct profile *src, const uint32_t *frames, size_t n, 
 {
 	struct differ *df = ctx;
 	double w = profile__node_self(src, node, PROFILE_COL_MAIN) * df->scale;
+	uint32_t leaf;
 	size_t i;
 
 	if (w == 0)
@@ -206,7 +220,13 @@ static int add_one(const struct profile *src, const uint32_t *frames, size_t n, 
 	ALLOC_GROW(df->buf, n, df->alloc);
 	for (i = 0; i < n; i++)
 		df->buf[i] = map_frame(df, src, frames[i]);
-	profile__add_stack(df->d, df->buf, n, df->col, w);
+	leaf = profile__stack_node(df->d, df->buf, n);
+	/* Unscaled weights are copied exactly; each column holds one input's, which fit. */
+	if (df->scale == 1 && !profile__fractional(src))
+		profile__add_weight_int(df->d, leaf, df->col,
+					profile__node_self_int(src, node, PROFILE_COL_MAIN));
+	else
+		profile__add_weight(df->d, leaf, df->col, w);
 	return 0;
 }
 

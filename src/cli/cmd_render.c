@@ -5,6 +5,7 @@
  * stackcollapse-perf.pl's and flamegraph.pl's options under their names so
  * that it can replace them in existing scripts.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ enum {
 	OPT_INPUT_FORMAT,
 	OPT_TIME_WEIGHTS,
 	OPT_SAMPLE_TYPE,
+	OPT_MAX_INPUT,
 };
 
 /* Keeps only stacks holding one of @names, each cut to start at the first. */
@@ -81,11 +83,8 @@ static int rebase_one(const struct profile *src, const uint32_t *frames, size_t 
 		dnode = profile__child(c->dst, dnode,
 				       profile__frame_named(c->dst, name, strlen(name), f->kind));
 	}
-	profile__add_weight(c->dst, dnode, PROFILE_COL_MAIN,
-			    profile__node_self(src, node, PROFILE_COL_MAIN));
-	if (profile__is_diff(src))
-		profile__add_weight(c->dst, dnode, PROFILE_COL_BEFORE,
-				    profile__node_self(src, node, PROFILE_COL_BEFORE));
+	/* A part of @src: its weights fit. */
+	profile__add_node_weights(c->dst, dnode, src, node);
 	return 0;
 }
 
@@ -151,6 +150,15 @@ static int render_parse(void *ctx, int key, const char *arg)
 	case OPT_EVENT_FILTER: io->event_filter = arg; break;
 	case OPT_TIME_WEIGHTS: io->time_weights = true; break;
 	case OPT_SAMPLE_TYPE: io->sample_type = arg; break;
+	case OPT_MAX_INPUT:
+		if (import__parse_size(arg, &io->max_input)) {
+			fprintf(stderr,
+				"resq-flame: --max-input: expected a size such as 512M or 4G, "
+				"found '%s'\n",
+				arg);
+			return -1;
+		}
+		break;
 	case OPT_INPUT_FORMAT:
 		if (import__parse_format(arg, &io->format)) {
 			fprintf(stderr, "resq-flame: unknown input format '%s' (expected folded, perf-script, cpuprofile, speedscope, pprof or bpftrace)\n",
@@ -181,6 +189,11 @@ static const struct cli_opt input_opts[] = {
 	{.key = OPT_TIME_WEIGHTS,
 	 .name = "time-weights",
 	 .help = "V8 .cpuprofile: weigh by sampled time (us), not samples"},
+	{.key = OPT_MAX_INPUT,
+	 .name = "max-input",
+	 .arg = "SIZE",
+	 .help = "largest input, decompressed (k, M, G suffixes); default 1G, or 32 times the "
+		 "size of a gzip input if larger"},
 	{0},
 };
 
@@ -362,7 +375,13 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 			profile__free(t);
 			goto out;
 		}
-		profile__merge(p, t, strcmp(inputs[i], "-") ? inputs[i] : "stdin");
+		if (profile__merge(p, t, strcmp(inputs[i], "-") ? inputs[i] : "stdin")) {
+			pr_err("%s: its counts and those of the inputs before add up to more than "
+			       "2^63 - 1, the most a 64-bit count holds",
+			       inputs[i]);
+			profile__free(t);
+			goto out;
+		}
 		profile__free(t);
 	}
 	if (g->nbase) {
@@ -386,12 +405,12 @@ int cmd_render(int argc, char **argv, struct cli_global *g)
 	if (cli_write_profile(p, g))
 		goto out;
 	if (g->output && strcmp(g->output, "-"))
-		pr_info("wrote %s (%.0f %s, %u frames)", g->output,
-			profile__total(p, PROFILE_COL_MAIN), profile__countname(p),
+		pr_info("wrote %s (%" PRId64 " %s, %u frames)", g->output,
+			profile__total_int(p, PROFILE_COL_MAIN), profile__countname(p),
 			profile__nnodes(p) - 1);
 	else if (!g->output)
-		pr_info("wrote flamegraph.svg (%.0f %s, %u frames)",
-			profile__total(p, PROFILE_COL_MAIN), profile__countname(p),
+		pr_info("wrote flamegraph.svg (%" PRId64 " %s, %u frames)",
+			profile__total_int(p, PROFILE_COL_MAIN), profile__countname(p),
 			profile__nnodes(p) - 1);
 	ret = EXIT_OK;
 out:

@@ -21,11 +21,13 @@
  * (not inside (), <> or [], so C++ argument lists survive) and a count;
  * an "@[a, b, c]: N" entry whose elements are all strings reads the same.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bad_lines.h"
+#include "count.h"
 #include "import_internal.h"
 #include "log.h"
 #include "xalloc.h"
@@ -49,8 +51,11 @@ struct entry {
 	struct span map; /* "@name" */
 	struct elem el[MAX_ELEMS];
 	size_t n;
-	double count;
-	size_t lineno; /* first line */
+	struct count count;
+	int count_err; /* 0, or -EOVERFLOW: the count is too large */
+	struct span count_text;
+	size_t lineno;	     /* first line */
+	size_t count_lineno; /* the line holding the count */
 };
 
 /* Kernel-versus-user evidence per stack position of one map. */
@@ -103,34 +108,26 @@ static struct span trim(const char *s, const char *e)
 	return (struct span){s, (size_t)(e - s)};
 }
 
-/* Parses "N" (digits, optional fraction) filling [s, e). */
-static bool parse_count(const char *s, const char *e, double *out)
-{
-	const char *p = s;
-	char tmp[64];
+/* The count of a value: "N" (digits, optional fraction); see count__parse(). */
+struct tail {
+	struct count count;
+	int err; /* 0 or -EOVERFLOW */
+	struct span text;
+};
 
-	if (p == e || !is_digit(*p) || (size_t)(e - s) >= sizeof(tmp))
-		return false;
-	while (p < e && is_digit(*p))
-		p++;
-	if (p < e && *p == '.') {
-		p++;
-		while (p < e && is_digit(*p))
-			p++;
-	}
-	if (p != e)
-		return false;
-	memcpy(tmp, s, (size_t)(e - s));
-	tmp[e - s] = '\0';
-	*out = strtod(tmp, NULL);
-	return true;
+/* Parses "N" filling [s, e); false when it is no count (a too large one is one). */
+static bool parse_count(const char *s, const char *e, struct tail *t)
+{
+	t->err = count__parse(s, e, &t->count);
+	t->text = (struct span){s, (size_t)(e - s)};
+	return t->err != -EINVAL;
 }
 
 /*
  * A line ending an entry: "...]: N". Sets *@key_end to the ']' and the
  * count. False for other lines.
  */
-static bool entry_tail(const char *line, const char *le, const char **key_end, double *count)
+static bool entry_tail(const char *line, const char *le, const char **key_end, struct tail *tl)
 {
 	struct span t = trim(line, le);
 	const char *e = t.s + t.len, *p = e;
@@ -149,7 +146,7 @@ static bool entry_tail(const char *line, const char *le, const char **key_end, d
 	}
 	if (p - t.s < 3 || p[-1] != ' ' || p[-2] != ':' || p[-3] != ']')
 		return false;
-	if (!parse_count(p, e, count))
+	if (!parse_count(p, e, tl))
 		return false;
 	*key_end = p - 3;
 	return true;
@@ -222,6 +219,7 @@ static bool next_entry(const char **pos, const char *end, size_t *lineno, struct
 		const char *le = nl ? nl : end, *line = s, *open, *key_end = NULL;
 		size_t first = ++*lineno;
 		struct span t = trim(line, le);
+		struct tail tl;
 		bool done;
 
 		s = nl ? nl + 1 : end;
@@ -238,7 +236,7 @@ static bool next_entry(const char **pos, const char *end, size_t *lineno, struct
 			continue;
 		}
 		/* The key runs until a line ending in "]: N". */
-		done = entry_tail(open + 1, le, &key_end, &en->count);
+		done = entry_tail(open + 1, le, &key_end, &tl);
 		while (!done && s < end) {
 			const char *next = s;
 
@@ -248,7 +246,7 @@ static bool next_entry(const char **pos, const char *end, size_t *lineno, struct
 				break; /* a new entry: this one never ended */
 			s = nl ? nl + 1 : end;
 			++*lineno;
-			done = entry_tail(next, le, &key_end, &en->count);
+			done = entry_tail(next, le, &key_end, &tl);
 		}
 		if (!done) {
 			bad_lines__note(bad, first);
@@ -256,6 +254,10 @@ static bool next_entry(const char **pos, const char *end, size_t *lineno, struct
 		}
 		en->map = (struct span){line, (size_t)(open - line)};
 		en->lineno = first;
+		en->count = tl.count;
+		en->count_err = tl.err;
+		en->count_text = tl.text;
+		en->count_lineno = *lineno;
 		split_key(open + 1, key_end, en);
 		*pos = s;
 		return true;
@@ -529,7 +531,7 @@ static const struct map_votes *find_votes(const struct votes *vs, struct span na
 	return NULL;
 }
 
-static void add_entry(struct builder *b, const struct votes *vs, const struct entry *en)
+static int add_entry(struct builder *b, const struct votes *vs, const struct entry *en)
 {
 	const struct map_votes *mv = find_votes(vs, en->map);
 	bool any_stack = false;
@@ -562,12 +564,15 @@ static void add_entry(struct builder *b, const struct votes *vs, const struct en
 			if (en->el[i].stack && mv && mv->kernel[i])
 				push_stack(b, &en->el[i], true);
 	}
-	if (b->n && en->count > 0)
-		profile__add_stack(b->p, b->frames, b->n, PROFILE_COL_MAIN, en->count);
+	if (!b->n || !(en->count.f > 0))
+		return 0;
+	return count__add(b->p, profile__stack_node(b->p, b->frames, b->n), PROFILE_COL_MAIN,
+			  &en->count);
 }
 
 /* "a, b: N" with no '@' and no ';' (folded's separator). */
-static bool collapsed_line(const char *line, const char *le, const char **frames_end, double *count)
+static bool collapsed_line(const char *line, const char *le, const char **frames_end,
+			   struct tail *count)
 {
 	struct span t = trim(line, le);
 	const char *e = t.s + t.len, *p = e;
@@ -594,7 +599,7 @@ bool bpftrace__detect(const char *buf, size_t len)
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *le = nl ? nl : end, *ke, *fe;
 		struct span t = trim(s, le);
-		double c;
+		struct tail c;
 
 		if (!nl && end < buf + len)
 			break;
@@ -631,6 +636,7 @@ int bpftrace__import(struct profile *p, const char *name, const char *buf, size_
 	struct entry en;
 	size_t lineno, skipped = 0, ignored_skips = 0, k;
 	bool maps = false;
+	int err = 0;
 
 	b.unknown_user = profile__frame_named(p, "[unknown]", 9, FRAME_KIND_UNKNOWN);
 	b.unknown_kernel = profile__frame_named(p, "[unknown]", 9, FRAME_KIND_KERNEL);
@@ -647,15 +653,20 @@ int bpftrace__import(struct profile *p, const char *name, const char *buf, size_
 	if (maps) {
 		s = buf;
 		lineno = 0;
-		while (next_entry(&s, end, &lineno, &en, &bad, &skipped))
-			add_entry(&b, &vs, &en);
+		while (!err && next_entry(&s, end, &lineno, &en, &bad, &skipped)) {
+			err = en.count_err ? en.count_err : add_entry(&b, &vs, &en);
+			if (err)
+				err = weight_error(name, "line", en.count_lineno, err,
+						   en.count_err ? en.count_text.s : NULL,
+						   en.count_text.len);
+		}
 	} else {
 		/* Collapsed histogram lines. */
 		for (s = buf, lineno = 1; s < end; lineno++) {
 			const char *nl = memchr(s, '\n', (size_t)(end - s));
 			const char *le = nl ? nl : end, *fe;
 			struct span t = trim(s, le);
-			double count;
+			struct tail count;
 
 			if (!t.len) {
 				s = le + 1;
@@ -666,9 +677,16 @@ int bpftrace__import(struct profile *p, const char *name, const char *buf, size_
 			} else if (collapsed_line(s, le, &fe, &count)) {
 				b.n = 0;
 				push_collapsed(&b, t.s, fe);
-				if (b.n && count > 0)
-					profile__add_stack(p, b.frames, b.n, PROFILE_COL_MAIN,
-							   count);
+				err = count.err;
+				if (!err && b.n && count.count.f > 0)
+					err = count__add(p, profile__stack_node(p, b.frames, b.n),
+							 PROFILE_COL_MAIN, &count.count);
+				if (err) {
+					err = weight_error(name, "line", lineno, err,
+							   count.err ? count.text.s : NULL,
+							   count.text.len);
+					break;
+				}
 			} else {
 				bad_lines__note(&bad, lineno);
 			}
@@ -690,5 +708,5 @@ int bpftrace__import(struct profile *p, const char *name, const char *buf, size_
 	free(vs.v);
 	free(b.frames);
 	free(b.fr.v);
-	return 0;
+	return err;
 }

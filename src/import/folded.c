@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bad_lines.h"
+#include "count.h"
 #include "import_internal.h"
 #include "log.h"
 #include "xalloc.h"
@@ -21,64 +22,30 @@ static bool is_blank(char c)
 }
 
 /*
- * Parses a count "\d+(\.\d*)?" occupying all of [s, e). Returns false when
- * it is not one.
+ * Splits off the last blank-separated token of [s, *e) when it is a count:
+ * *e is moved to the end of the text before it (blanks trimmed), *@count
+ * set and *@tok pointed at the token. Returns 0; -EINVAL when the token is
+ * no count; -EOVERFLOW when it is one too large for 64 bits (*e and *@tok
+ * still set).
  */
-static bool parse_count(const char *s, const char *e, double *out)
+static int split_count(const char *s, const char **e, struct count *count, const char **tok)
 {
-	const char *p = s;
-	uint64_t v = 0;
-
-	if (p == e || *p < '0' || *p > '9')
-		return false;
-	while (p < e && *p >= '0' && *p <= '9') {
-		if (v < (UINT64_MAX - 9) / 10)
-			v = v * 10 + (*p - '0');
-		p++;
-	}
-	if (p == e && v < (1ULL << 53)) {
-		*out = (double)v;
-		return true;
-	}
-	if (p < e && *p == '.') {
-		p++;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p != e)
-		return false;
-	{
-		char tmp[64];
-		size_t n = e - s;
-
-		if (n >= sizeof(tmp))
-			return false;
-		memcpy(tmp, s, n);
-		tmp[n] = '\0';
-		*out = strtod(tmp, NULL);
-	}
-	return true;
-}
-
-/*
- * Splits off the last blank-separated token of [s, *e): on success *e is
- * moved to the end of the text before it (blanks trimmed) and *count set.
- */
-static bool split_count(const char *s, const char **e, double *count)
-{
-	const char *end = *e, *tok;
+	const char *end = *e, *t;
+	int err;
 
 	while (end > s && is_blank(end[-1]))
 		end--;
-	tok = end;
-	while (tok > s && !is_blank(tok[-1]))
-		tok--;
-	if (!parse_count(tok, end, count))
-		return false;
-	while (tok > s && is_blank(tok[-1]))
-		tok--;
-	*e = tok;
-	return true;
+	t = end;
+	while (t > s && !is_blank(t[-1]))
+		t--;
+	err = count__parse(t, end, count);
+	if (err == -EINVAL)
+		return err;
+	*tok = t;
+	while (t > s && is_blank(t[-1]))
+		t--;
+	*e = t;
+	return err;
 }
 
 static enum frame_kind kind_of(const char *s, size_t len)
@@ -95,11 +62,12 @@ static enum frame_kind kind_of(const char *s, size_t len)
 
 static bool line_is_folded(const char *s, const char *e)
 {
-	double c;
+	struct count c;
+	const char *tok;
 
 	if (s < e && (*s == '\t' || *s == '#'))
 		return false;
-	return split_count(s, &e, &c) && e > s;
+	return split_count(s, &e, &c, &tok) != -EINVAL && e > s;
 }
 
 bool folded__detect(const char *buf, size_t len)
@@ -129,17 +97,20 @@ int folded__import(struct profile *p, const char *name, const char *buf, size_t 
 	const char *s = buf, *end = buf + len;
 	struct bad_lines bad = { 0 };
 	/* The previous line's frames and nodes: sorted input shares prefixes. */
-	const char **prev_ptr = NULL;
-	uint32_t *prev_len = NULL, *prev_node = NULL;
+	const char *prev = NULL, *prev_end = NULL; /* its frames, still in @buf */
+	uint32_t *prev_node = NULL;
 	size_t prev_depth = 0, prev_alloc = 0;
 	size_t lineno = 0, skipped = 0;
 	int diff = -1; /* unknown until the first stack line */
+	int err = 0;
 
 	while (s < end) {
 		const char *nl = memchr(s, '\n', end - s);
 		const char *le = nl ? nl : end, *line = s, *fe;
-		double count, before = 0;
+		struct count count, before;
+		const char *tok, *tok2, *pp, *frames;
 		uint32_t node = PROFILE_ROOT;
+		int r;
 		size_t depth = 0;
 		bool same = true;
 
@@ -154,45 +125,57 @@ int folded__import(struct profile *p, const char *name, const char *buf, size_t 
 			continue;
 		}
 		fe = le;
-		if (!split_count(line, &fe, &count) || fe == line) {
+		r = split_count(line, &fe, &count, &tok);
+		if (r == -EINVAL || fe == line) {
 			bad_lines__note(&bad, lineno);
 			continue;
 		}
 		if (diff < 0) {
 			const char *fe2 = fe;
-			double c2;
+			struct count c2;
 
-			diff = split_count(line, &fe2, &c2) && fe2 > line;
+			diff = split_count(line, &fe2, &c2, &tok2) != -EINVAL && fe2 > line;
 		}
-		if (diff) {
-			if (!split_count(line, &fe, &before) || fe == line) {
+		if (!r && diff) {
+			r = split_count(line, &fe, &before, &tok);
+			if (r == -EINVAL || fe == line) {
 				bad_lines__note(&bad, lineno);
 				continue;
 			}
 		}
+		if (r) {
+			for (tok2 = tok; tok2 < le && !is_blank(*tok2); tok2++)
+				;
+			err = weight_error(name, "line", lineno, r, tok, tok2 - tok);
+			break;
+		}
 
 		/* Walk the frames, reusing the previous line's nodes while equal. */
+		pp = prev;
+		frames = line;
 		while (line <= fe) {
 			const char *semi = memchr(line, ';', fe - line);
 			const char *fend = semi ? semi : fe;
 			size_t flen = fend - line;
 
-			if (same && depth < prev_depth && prev_len[depth] == flen &&
-			    !memcmp(prev_ptr[depth], line, flen)) {
+			if (same && depth < prev_depth) {
+				const char *pe = memchr(pp, ';', prev_end - pp);
+
+				if (!pe)
+					pe = prev_end;
+				same = (size_t)(pe - pp) == flen && !memcmp(pp, line, flen);
+				pp = pe + 1;
+			} else {
+				same = false;
+			}
+			if (same) {
 				node = prev_node[depth];
 			} else {
-				uint32_t fid = profile__frame_named(p, line, flen, kind_of(line, flen));
+				uint32_t fid =
+					profile__frame_named(p, line, flen, kind_of(line, flen));
 
-				same = false;
 				node = profile__child(p, node, fid);
-				if (depth >= prev_alloc) {
-					prev_alloc = prev_alloc ? prev_alloc * 2 : 64;
-					prev_ptr = xreallocarray(prev_ptr, prev_alloc, sizeof(*prev_ptr));
-					prev_len = xreallocarray(prev_len, prev_alloc, sizeof(*prev_len));
-					prev_node = xreallocarray(prev_node, prev_alloc, sizeof(*prev_node));
-				}
-				prev_ptr[depth] = line;
-				prev_len[depth] = flen;
+				ALLOC_GROW(prev_node, depth + 1, prev_alloc);
 				prev_node[depth] = node;
 			}
 			depth++;
@@ -200,21 +183,23 @@ int folded__import(struct profile *p, const char *name, const char *buf, size_t 
 				break;
 			line = semi + 1;
 		}
+		prev = frames;
+		prev_end = fe;
 		/* In chart mode the previous line's nodes are the last children, so
 		 * reusing them is exactly "merge only with the stack before". */
 		prev_depth = depth;
-		if (diff) {
-			profile__add_weight(p, node, PROFILE_COL_BEFORE, before);
-			profile__add_weight(p, node, PROFILE_COL_MAIN, count);
-		} else {
-			profile__add_weight(p, node, PROFILE_COL_MAIN, count);
+		if (diff)
+			err = count__add(p, node, PROFILE_COL_BEFORE, &before);
+		if (!err)
+			err = count__add(p, node, PROFILE_COL_MAIN, &count);
+		if (err) {
+			err = weight_error(name, "line", lineno, err, NULL, 0);
+			break;
 		}
 	}
-	free(prev_ptr);
-	free(prev_len);
 	free(prev_node);
 	if (skipped)
 		pr_debug("%s: skipped %zu comment line%s", name, skipped, skipped == 1 ? "" : "s");
 	bad_lines__report(&bad, name);
-	return 0;
+	return err;
 }

@@ -8,7 +8,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,9 +23,6 @@
 #include "import_internal.h"
 #include "log.h"
 #include "xalloc.h"
-
-/* Decompressed inputs larger than this are refused (gzip bombs). */
-#define MAX_INFLATED ((size_t)8 << 30)
 
 /* One format: how to recognise it and how to read it. */
 struct importer {
@@ -104,44 +104,97 @@ static bool is_gzip(const char *buf, size_t len)
 	return len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b;
 }
 
-#ifdef HAVE_ZLIB
-/*
- * Inflates every gzip member of @buf into a NUL-terminated malloc'd buffer.
- * Returns 0 or -EINVAL after naming the byte offset of the damage.
- */
-static int gunzip(const char *name, const char *buf, size_t len, char **out, size_t *out_len)
+/* "1.5 GiB" for messages. */
+static void human_size(size_t n, char *buf, size_t size)
 {
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, size, "%zu bytes", n);
+	else
+		snprintf(buf, size, "%.*f %s", v == floor(v) ? 0 : 1, v, units[u]);
+}
+
+/* Reports that input @name (@gz: once decompressed) is larger than @limit; returns -EFBIG. */
+static int too_large(const char *name, size_t limit, bool gz, const struct import_opts *o)
+{
+	char h[32];
+
+	human_size(limit, h, sizeof(h));
+	if (o->max_input)
+		pr_err("%s: the input %s more than %s (%zu bytes), the limit --max-input sets; "
+		       "raise it with --max-input SIZE",
+		       name, gz ? "decompresses to" : "holds", h, limit);
+	else
+		pr_err("%s: the input decompresses to more than %s (%zu bytes), the limit for it "
+		       "(1 GiB, or %d times the compressed size if that is larger: a guard against "
+		       "gzip bombs); raise it with --max-input SIZE",
+		       name, h, limit, IMPORT_MAX_RATIO);
+	return -EFBIG;
+}
+
+#ifdef HAVE_ZLIB
+/* Of a gzip bomb, at most this much is stored (or 32 times the compressed size). */
+#define INFLATE_KEEP ((size_t)64 << 20)
+
+/*
+ * Inflates every gzip member of @buf. The first @keep bytes of output go
+ * into *@dst (grown as needed, capacity *@cap plus one byte); the rest is
+ * only counted: *@total is the whole output. Returns 0; -EFBIG as soon as
+ * the output passes @limit; -EINVAL after naming the byte offset of damage.
+ */
+static int inflate_all(const char *name, const char *buf, size_t len, size_t limit, size_t keep,
+		       char **dst, size_t *cap, size_t *total)
+{
+	unsigned char scratch[65536];
 	z_stream zs;
-	size_t cap = len * 4 + 4096, used = 0;
-	char *dst = xmalloc(cap + 1);
 	int zret, err = 0;
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-		free(dst);
 		pr_err("%s: cannot initialise zlib", name);
 		return -ENOMEM;
 	}
 	zs.next_in = (unsigned char *)buf;
-	zs.avail_in = len;
+	zs.avail_in = len > UINT32_MAX ? UINT32_MAX : len;
+	*total = 0;
 	for (;;) {
-		if (cap - used < 65536) {
-			if (cap >= MAX_INFLATED) {
-				pr_err("%s: decompressed size exceeds %zu GiB; refusing", name,
-				       MAX_INFLATED >> 30);
-				err = -EFBIG;
-				break;
+		size_t room;
+
+		if (*total < keep) {
+			if (*cap - *total < sizeof(scratch) && *cap < keep) {
+				*cap = *cap * 2 > keep ? keep : *cap * 2;
+				*dst = xrealloc(*dst, *cap + 1);
 			}
-			cap *= 2;
-			dst = xrealloc(dst, cap + 1);
+			zs.next_out = (unsigned char *)*dst + *total;
+			room = *cap - *total;
+		} else {
+			zs.next_out = scratch;
+			room = sizeof(scratch);
 		}
-		zs.next_out = (unsigned char *)dst + used;
-		zs.avail_out = cap - used;
+		zs.avail_out = room > UINT32_MAX ? UINT32_MAX : room;
+		room = zs.avail_out;
 		zret = inflate(&zs, Z_NO_FLUSH);
-		used = cap - zs.avail_out;
+		*total += room - zs.avail_out;
+		if (*total > limit) {
+			err = -EFBIG;
+			break;
+		}
+		/* Inputs past 4 GiB are fed to zlib in pieces. */
+		if (!zs.avail_in && (size_t)((const char *)zs.next_in - buf) < len) {
+			size_t off = (const char *)zs.next_in - buf;
+
+			zs.avail_in = len - off > UINT32_MAX ? UINT32_MAX : len - off;
+		}
 		if (zret == Z_STREAM_END) {
 			/* Concatenated members; trailing zero padding is tolerated. */
-			size_t off = len - zs.avail_in;
+			size_t off = (const char *)zs.next_in - buf;
 
 			while (off < len && buf[off] == 0)
 				off++;
@@ -155,7 +208,7 @@ static int gunzip(const char *name, const char *buf, size_t len, char **out, siz
 			}
 			inflateReset(&zs);
 			zs.next_in = (unsigned char *)buf + off;
-			zs.avail_in = len - off;
+			zs.avail_in = len - off > UINT32_MAX ? UINT32_MAX : len - off;
 			continue;
 		}
 		if (zret == Z_OK)
@@ -168,35 +221,96 @@ static int gunzip(const char *name, const char *buf, size_t len, char **out, siz
 		}
 		if (zret != Z_BUF_ERROR) {
 			pr_err("%s: byte offset %zu: corrupt gzip data (%s)", name,
-			       (size_t)(len - zs.avail_in), zs.msg ? zs.msg : "inflate failed");
+			       (size_t)((const char *)zs.next_in - buf),
+			       zs.msg ? zs.msg : "inflate failed");
 			err = -EINVAL;
 			break;
 		}
 	}
 	inflateEnd(&zs);
+	return err;
+}
+
+/*
+ * Inflates @buf into a NUL-terminated malloc'd buffer of at most @limit
+ * bytes. Output past INFLATE_KEEP (or 32 times @len) is first only
+ * counted, so that a gzip bomb fails without being stored; an input that
+ * does fit is then inflated a second time, into a buffer of its size.
+ * Returns 0, -EFBIG after saying so, or -EINVAL after naming the byte
+ * offset of the damage.
+ */
+static int gunzip(const char *name, const char *buf, size_t len, const struct import_opts *o,
+		  size_t limit, char **out, size_t *out_len)
+{
+	size_t keep = len > INFLATE_KEEP / IMPORT_MAX_RATIO ? len * IMPORT_MAX_RATIO : INFLATE_KEEP;
+	size_t cap, total, total2;
+	char *dst;
+	int err;
+
+	if (len > SIZE_MAX / IMPORT_MAX_RATIO)
+		keep = SIZE_MAX;
+	if (keep > limit)
+		keep = limit;
+	/*
+	 * A gzip member ends with its size modulo 2^32, which no member is
+	 * smaller than: when the last one says more than the limit, it is a
+	 * bomb (or damage, which inflating reports): count, store nothing.
+	 */
+	if (len >= 18) {
+		const unsigned char *t = (const unsigned char *)buf + len - 4;
+		uint32_t isize =
+			t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+
+		if (isize > limit)
+			keep = 0;
+	}
+	cap = len < keep / 4 ? len * 4 + 4096 : keep;
+	if (cap > keep)
+		cap = keep;
+	if (!cap)
+		cap = 1;
+	dst = xmalloc(cap + 1);
+	err = inflate_all(name, buf, len, limit, keep, &dst, &cap, &total);
+	if (!err && total > keep) {
+		cap = total;
+		dst = xrealloc(dst, cap + 1);
+		err = inflate_all(name, buf, len, limit, total, &dst, &cap, &total2);
+	}
 	if (err) {
 		free(dst);
-		return err;
+		return err == -EFBIG ? too_large(name, limit, true, o) : err;
 	}
-	dst[used] = '\0';
+	dst[total] = '\0';
 	*out = dst;
-	*out_len = used;
+	*out_len = total;
 	return 0;
 }
 #else
-static int gunzip(const char *name, const char *buf, size_t len, char **out, size_t *out_len)
+static int gunzip(const char *name, const char *buf, size_t len, const struct import_opts *o,
+		  size_t limit, char **out, size_t *out_len)
 {
 	pr_err("%s: gzip input needs zlib: rebuild after installing zlib1g-dev", name);
 	return -EOPNOTSUPP;
 }
 #endif
 
+/* The limit of the decompressed form of @len compressed bytes (import_opts.max_input). */
+static size_t input_limit(const struct import_opts *o, size_t len)
+{
+	if (o->max_input)
+		return o->max_input;
+	if (len > SIZE_MAX / IMPORT_MAX_RATIO)
+		return SIZE_MAX;
+	return len * IMPORT_MAX_RATIO > IMPORT_MAX_INPUT ? len * IMPORT_MAX_RATIO
+							 : IMPORT_MAX_INPUT;
+}
+
 static int parse(struct profile *p, const char *name, const char *buf, size_t len,
 		 const struct import_opts *o)
 {
 	enum profile_format fmt = o->format ? o->format : import__detect(buf, len);
 	const struct importer *im = importer_of(fmt);
-	double before = profile__total(p, PROFILE_COL_MAIN) + profile__total(p, PROFILE_COL_BEFORE);
+	uint64_t before = profile__nweights(p);
 	int err;
 
 	pr_debug("%s: reading as %s", name, import__format_name(fmt));
@@ -215,7 +329,7 @@ static int parse(struct profile *p, const char *name, const char *buf, size_t le
 	}
 	if (err)
 		return err;
-	if (profile__total(p, PROFILE_COL_MAIN) + profile__total(p, PROFILE_COL_BEFORE) == before) {
+	if (profile__nweights(p) == before) {
 		pr_err("no stack counts found in %s", name);
 		return -ENODATA;
 	}
@@ -232,8 +346,10 @@ int import__buffer(struct profile *p, const char *name, const char *buf, size_t 
 
 	if (!o)
 		o = &defaults;
+	if (o->max_input && len > o->max_input)
+		return too_large(name, o->max_input, false, o);
 	if (is_gzip(buf, len)) {
-		err = gunzip(name, buf, len, &plain, &plain_len);
+		err = gunzip(name, buf, len, o, input_limit(o, len), &plain, &plain_len);
 		if (err)
 			return err;
 		err = parse(p, name, plain, plain_len, o);
@@ -249,21 +365,32 @@ int import__buffer(struct profile *p, const char *name, const char *buf, size_t 
 	return err;
 }
 
-/* Reads all of @fd into a malloc'd buffer with one spare byte for a NUL. */
-static int read_all(int fd, const char *name, char **out, size_t *out_len)
+/*
+ * Reads all of @fd, at most @limit bytes, into a malloc'd buffer with one
+ * spare byte for a NUL. Returns 0, -EIO, or -EFBIG (nothing logged) when
+ * there is more.
+ */
+static int read_all(int fd, const char *name, size_t limit, char **out, size_t *out_len)
 {
 	struct stat st;
 	size_t cap = 1 << 16, used = 0;
 	char *buf;
 
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uint64_t)st.st_size > limit)
+			return -EFBIG;
 		cap = (size_t)st.st_size + 1;
+	}
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		ssize_t n;
 
 		if (used == cap) {
-			cap *= 2;
+			if (cap > limit) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap = cap > limit / 2 ? limit + 1 : cap * 2;
 			buf = xrealloc(buf, cap + 1);
 		}
 		n = read(fd, buf + used, cap - used);
@@ -277,6 +404,10 @@ static int read_all(int fd, const char *name, char **out, size_t *out_len)
 		if (n == 0)
 			break;
 		used += n;
+	}
+	if (used > limit) {
+		free(buf);
+		return -EFBIG;
 	}
 	buf[used] = '\0';
 	*out = buf;
@@ -310,13 +441,15 @@ int import__path(struct profile *p, const char *path, const struct import_opts *
 			close(fd);
 		return -EISDIR;
 	}
-	err = read_all(fd, name, &buf, &len);
+	err = read_all(fd, name, o->max_input ? o->max_input : SIZE_MAX, &buf, &len);
 	if (!is_stdin)
 		close(fd);
+	if (err == -EFBIG)
+		return too_large(name, o->max_input, false, o);
 	if (err)
 		return err;
 	if (is_gzip(buf, len)) {
-		err = gunzip(name, buf, len, &plain, &plain_len);
+		err = gunzip(name, buf, len, o, input_limit(o, len), &plain, &plain_len);
 		free(buf);
 		if (err)
 			return err;
@@ -326,4 +459,50 @@ int import__path(struct profile *p, const char *path, const struct import_opts *
 	err = parse(p, name, buf, len, o);
 	free(buf);
 	return err;
+}
+
+int import__parse_size(const char *s, size_t *out)
+{
+	static const struct {
+		const char *suffix;
+		int shift;
+	} units[] = {
+		{"", 0},     {"B", 0},	{"k", 10},  {"K", 10},	 {"KB", 10}, {"KiB", 10},
+		{"kB", 10},  {"M", 20}, {"MB", 20}, {"MiB", 20}, {"G", 30},  {"GB", 30},
+		{"GiB", 30}, {"T", 40}, {"TB", 40}, {"TiB", 40},
+	};
+	const char *p = s;
+	uint64_t whole = 0;
+	double frac = 0, scale = 0.1;
+	size_t i;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p == ' ')
+		p++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		double v;
+
+		if (strcmp(p, units[i].suffix))
+			continue;
+		v = ((double)whole + frac) * (double)((uint64_t)1 << units[i].shift);
+		if (v >= (double)SIZE_MAX || whole > (SIZE_MAX >> units[i].shift))
+			return -ERANGE;
+		/* Whole bytes: exact for integers, a fraction rounds down. */
+		*out = (size_t)(whole << units[i].shift) +
+		       (size_t)(frac * (double)((uint64_t)1 << units[i].shift));
+		return *out ? 0 : -EINVAL;
+	}
+	return -EINVAL;
 }

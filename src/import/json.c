@@ -381,15 +381,24 @@ static int parse_number(struct parser *ps, uint32_t idx)
 		while (is_digit(*s))
 			s++;
 	}
-	if (simple && s - digits <= 15) {
-		/* Exact as a double: no need for strtod. */
-		int64_t v = 0;
+	if (simple && s - digits <= 19) {
+		/* An integer: kept exactly (see struct json_value) when it fits. */
+		uint64_t v = 0;
 		const char *q;
 
 		for (q = digits; q < s; q++)
 			v = v * 10 + (*q - '0');
-		ps->d->v[idx].u.num = neg ? -(double)v : (double)v;
-	} else {
+		if (s - digits <= 18 || v <= (uint64_t)INT64_MAX) {
+			int64_t x = neg ? -(int64_t)v : (int64_t)v;
+
+			ps->d->v[idx].u.num = (double)x;
+			ps->d->v[idx].len = (uint32_t)(uint64_t)x;
+			ps->d->v[idx].exact = true;
+			ps->p = s;
+			return 0;
+		}
+	}
+	{
 		locale_t loc = c_locale();
 
 		ps->d->v[idx].u.num = loc ? strtod_l(ps->p, NULL, loc) : strtod(ps->p, NULL);
@@ -629,6 +638,14 @@ bool json__int(const struct json_value *v, int64_t *out)
 	if (!v || v->type != JSON_NUMBER)
 		return false;
 	x = v->u.num;
+	if (v->exact) {
+		/* The double is within 2^10 of the integer: its low 32 bits fix the rest. */
+		int64_t base = x >= 9223372036854775807.0 ? INT64_MAX : (int64_t)x;
+		int32_t delta = (int32_t)(v->len - (uint32_t)(uint64_t)base);
+
+		*out = (int64_t)((uint64_t)base + (uint64_t)(int64_t)delta);
+		return true;
+	}
 	if (!(x >= -9007199254740992.0 && x <= 9007199254740992.0) || x != floor(x))
 		return false;
 	*out = (int64_t)x;
@@ -640,6 +657,25 @@ bool json__finite(const struct json_value *v, double *out)
 	if (!v || v->type != JSON_NUMBER || !isfinite(v->u.num))
 		return false;
 	*out = v->u.num;
+	return true;
+}
+
+bool json__count(const struct json_value *v, struct count *c)
+{
+	int64_t i;
+	double f;
+
+	if (json__int(v, &i)) {
+		if (i < 0)
+			return false;
+		c->i = i;
+		c->f = (double)i;
+		c->frac = false;
+		return true;
+	}
+	if (!json__finite(v, &f) || f < 0)
+		return false;
+	count__from_double(c, f);
 	return true;
 }
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "count.h"
 #include "import_internal.h"
 
 /* Nesting deeper than this is refused: no legitimate profile needs it. */
@@ -44,13 +45,15 @@ enum json_type {
  */
 struct json_value {
 	union {
-		double num;
+		double num;	 /* nearest double; json__int() gives integers exactly */
 		const char *str; /* not NUL-terminated: use @len */
 	} u;
-	uint32_t len;  /* string: bytes; array: elements; object: members */
+	uint32_t len;  /* string: bytes; array: elements; object: members; an exact
+			  integer: its low 32 bits (with @num, all of it) */
 	uint32_t next; /* index of the value after this one (and its member value) */
 	uint32_t off;  /* byte offset of the value in the input */
 	uint8_t type;  /* enum json_type */
+	bool exact;    /* a number written as an integer that fits in an int64_t */
 };
 
 struct json_doc {
@@ -95,9 +98,15 @@ const char *json__type_name(const struct json_value *v);
 int json__error(const struct json_doc *d, const struct json_value *v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Number accessors: false unless @v is a number of that kind in range. */
+/*
+ * Number accessors: false unless @v is a number of that kind in range.
+ * json__int() gives an integer literal exactly over the whole int64_t
+ * range, and other integral numbers up to 2^53.
+ */
 bool json__int(const struct json_value *v, int64_t *out);
 bool json__finite(const struct json_value *v, double *out);
+/* A count: a number of 0 or more, exact when written as an integer. */
+bool json__count(const struct json_value *v, struct count *c);
 
 /*
  * Frames with a source location (see the top of this file). @line and @col

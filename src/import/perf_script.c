@@ -13,11 +13,13 @@
  * Every stack line costs one hash lookup: the frames made from a given
  * (symbol, DSO) pair are computed once and cached.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bad_lines.h"
+#include "count.h"
 #include "demangle.h"
 #include "hashmap.h"
 #include "import_internal.h"
@@ -84,7 +86,12 @@ struct parser {
 	bool have_comm; /* the event is counted (stackcollapse-perf.pl's $pname) */
 	bool java;
 	uint32_t root;
-	double period;
+	int64_t period;
+	size_t event_lineno; /* the current sample's event line */
+
+	const char *input; /* the input's name in messages */
+	size_t lineno;
+	int err;	 /* the first weight error: import stops */
 	uint32_t *stack; /* frame ids, leaf first */
 	size_t depth, stack_alloc;
 	uint32_t *rootfirst;
@@ -724,8 +731,12 @@ static void end_sample(struct parser *ps)
 		ps->rootfirst[0] = ps->root;
 		for (i = 0; i < ps->depth; i++)
 			ps->rootfirst[i + 1] = ps->stack[ps->depth - 1 - i];
-		profile__add_stack(ps->p, ps->rootfirst, ps->depth + 1, PROFILE_COL_MAIN,
-				   ps->period);
+		int err = profile__add_weight_int(
+			ps->p, profile__stack_node(ps->p, ps->rootfirst, ps->depth + 1),
+			PROFILE_COL_MAIN, ps->period);
+
+		if (err && !ps->err)
+			ps->err = weight_error(ps->input, "line", ps->event_lineno, err, NULL, 0);
 	}
 	ps->depth = 0;
 	ps->in_event = false;
@@ -820,16 +831,19 @@ static uint32_t root_frame(struct parser *ps, const struct event_line *ev)
 	return ps->cache.frames[ce->fr_off];
 }
 
-static double parse_period(const char *s, const char *e)
+/* The weight of a sample: its period; Perl counts a missing period, or "0", as 1. */
+static int parse_period(const char *s, const char *e, int64_t *out)
 {
-	double v = 0;
+	struct count c;
+	int err;
 
-	/* Perl: a missing period, or "0", counts 1. */
+	*out = 1;
 	if (!s || s == e || (e - s == 1 && *s == '0'))
-		return 1;
-	for (; s < e; s++)
-		v = v * 10 + (*s - '0');
-	return v;
+		return 0;
+	err = count__parse(s, e, &c);
+	if (!err)
+		*out = c.i;
+	return err;
 }
 
 /* Starts a sample from an event line, unless its event is filtered out. */
@@ -855,7 +869,13 @@ static void event_line(struct parser *ps, const struct event_line *ev, const cha
 	ps->have_comm = true;
 	ps->java = ev->comm_end - ev->comm == 4 && !memcmp(ev->comm, "java", 4);
 	ps->root = root_frame(ps, ev);
-	ps->period = parse_period(ev->period, ev->period_end);
+	ps->event_lineno = ps->lineno;
+	if (parse_period(ev->period, ev->period_end, &ps->period) && !ps->err) {
+		ps->err = weight_error(ps->input, "line", ps->lineno, -EOVERFLOW, ev->period,
+				       ev->period_end - ev->period);
+		ps->have_comm = false;
+		return;
+	}
 	if (ev->frame) {
 		stack_line(ps, ev->frame, e);
 		end_sample(ps);
@@ -925,8 +945,9 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 	};
 	static const struct import_opts defaults;
 	const char *s = buf, *end = buf + len;
-	size_t lineno = 0, comments = 0;
+	size_t comments = 0;
 
+	ps.input = name;
 	if (!o)
 		ps.o = o = &defaults;
 	ps.names = hashmap__new();
@@ -935,13 +956,13 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 		ps.event_len = strlen(ps.event);
 		ps.event_set = true;
 	}
-	while (s < end) {
+	while (s < end && !ps.err) {
 		const char *nl = memchr(s, '\n', end - s);
 		const char *le = nl ? nl : end, *line = s, *t;
 		struct event_line ev;
 
 		s = le + 1;
-		lineno++;
+		ps.lineno++;
 		if (le > line && le[-1] == '\r')
 			le--;
 		if (line == le) {
@@ -959,7 +980,7 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 				continue;
 			}
 			if (!stack_line(&ps, line, le))
-				bad_lines__note(&ps.bad, lineno);
+				bad_lines__note(&ps.bad, ps.lineno);
 			continue;
 		}
 		for (t = line; t < le && is_ws(*t); t++)
@@ -970,7 +991,7 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 		}
 		if (ps.in_event) {
 			if (!stack_line(&ps, line, le))
-				bad_lines__note(&ps.bad, lineno);
+				bad_lines__note(&ps.bad, ps.lineno);
 			continue;
 		}
 		/* perf script without -g right-aligns the comm: "    sleep 42 ...". */
@@ -979,9 +1000,10 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 			continue;
 		}
 		if (!stack_line(&ps, line, le))
-			bad_lines__note(&ps.bad, lineno);
+			bad_lines__note(&ps.bad, ps.lineno);
 	}
-	end_sample(&ps);
+	if (!ps.err)
+		end_sample(&ps);
 
 	bad_lines__report(&ps.bad, name);
 	if (comments)
@@ -998,5 +1020,5 @@ int perf_script__import(struct profile *p, const char *name, const char *buf, si
 	strbuf__release(&ps.key);
 	strbuf__release(&ps.name);
 	strbuf__release(&ps.tmp);
-	return 0;
+	return ps.err;
 }

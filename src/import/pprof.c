@@ -33,12 +33,27 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-/* Refuse inputs whose decoded form would need more memory than this. */
-#define MAX_DECODED ((size_t)2 << 30)
+/*
+ * Memory stays within a multiple of the input (README: 40 times, all
+ * told). Decoding is refused past DECODED_RATIO times the input (or
+ * DECODED_MIN), never past MAX_DECODED: protobuf-c's structs are far
+ * larger than the bytes they come from (an empty Sample is 2 bytes, its
+ * struct about 100), while real profiles need less than 20 times.
+ */
+#define DECODED_RATIO 32
+#define DECODED_MIN   ((size_t)16 << 20)
+#define MAX_DECODED   ((size_t)2 << 30)
 /* Frames kept per stack after inline expansion; deeper ones are dropped. */
 #define MAX_DEPTH 16384
-/* Stack tree nodes one profile may add (hostile inline expansion). */
-#define MAX_NODES (1u << 26)
+/*
+ * Stack tree nodes one profile may add, against hostile inline expansion
+ * (a few bytes of location ids can name thousands of inlined frames): one
+ * per NODE_BYTES bytes of input, at least MIN_NODES, never more than
+ * MAX_NODES. Real profiles add far fewer: a new node needs a new path.
+ */
+#define NODE_BYTES 4
+#define MIN_NODES  (1u << 18)
+#define MAX_NODES  (1u << 26)
 
 /* Top-level fields whose element offsets are remembered for messages. */
 #define NFIELDS 16
@@ -59,6 +74,7 @@ struct pp {
 	uint32_t *loc_first, *loc_n;
 	uint32_t *frames;
 	size_t nframes, frames_alloc;
+	uint32_t max_nodes; /* stack tree nodes the samples may add */
 };
 
 static void note_field(uint32_t number, size_t off, void *ctx)
@@ -455,10 +471,19 @@ static int add_samples(struct pp *pp, int vi, struct sample_stats *st)
 		if (err)
 			break;
 		st->truncated += cut;
-		profile__add_weight(pp->p, node, PROFILE_COL_MAIN, (double)v);
-		if (profile__nnodes(pp->p) - start_nodes > MAX_NODES)
-			err = bad(pp, off_of(pp, 2, i), "the stacks expand to more than %u frames",
-				  MAX_NODES);
+		if (profile__add_weight_int(pp->p, node, PROFILE_COL_MAIN, v)) {
+			bad(pp, off_of(pp, 2, i),
+			    "sample %zu: the values add up to more than %" PRId64
+			    " (2^63 - 1), the most a 64-bit count holds",
+			    i, PROFILE_WEIGHT_MAX);
+			err = -EOVERFLOW;
+			break;
+		}
+		if (profile__nnodes(pp->p) - start_nodes > pp->max_nodes)
+			err = bad(pp, off_of(pp, 2, i),
+				  "the stacks expand to more than %u frames, one per %d bytes of "
+				  "input (against hostile inline expansion)",
+				  pp->max_nodes, NODE_BYTES);
 	}
 	hashmap__free(cache);
 	return err;
@@ -519,8 +544,12 @@ int pprof__import(struct profile *p, const char *name, const char *buf, size_t l
 	struct sample_stats st = {0};
 	struct pb_error perr;
 	Pprof__Profile *m = NULL;
-	size_t decoded, i;
+	size_t decoded, limit, i;
 	int vi, err;
+
+	pp.max_nodes = len / NODE_BYTES > MAX_NODES ? MAX_NODES : (uint32_t)(len / NODE_BYTES);
+	if (pp.max_nodes < MIN_NODES)
+		pp.max_nodes = MIN_NODES;
 
 	err = pb__check((const uint8_t *)buf, len, &pprof__profile__descriptor, &co, &decoded,
 			&perr);
@@ -529,10 +558,13 @@ int pprof__import(struct profile *p, const char *name, const char *buf, size_t l
 		       perr.what);
 		goto out;
 	}
-	if (decoded > MAX_DECODED) {
-		pr_err("%s: decoding this pprof profile would need about %zu MiB (limit %zu MiB); "
-		       "refusing",
-		       name, decoded >> 20, MAX_DECODED >> 20);
+	limit = len > DECODED_MIN / DECODED_RATIO ? len * DECODED_RATIO : DECODED_MIN;
+	if (limit > MAX_DECODED)
+		limit = MAX_DECODED;
+	if (decoded > limit) {
+		pr_err("%s: decoding this pprof profile would need about %zu MiB, more than %d "
+		       "times its size (limit %zu MiB); refusing",
+		       name, decoded >> 20, DECODED_RATIO, limit >> 20);
 		err = -EFBIG;
 		goto out;
 	}

@@ -21,6 +21,7 @@
  * units, all are converted to the finest of them.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,14 +212,24 @@ static int read_units(struct ss *s, struct profile *t)
 	return 0;
 }
 
-/* Factor from profile @i's unit to the unit of the result. */
-static double unit_scale(const struct ss *s, uint32_t i)
+/* Factor from profile @i's unit to the unit of the result (a whole number: the finest unit). */
+static int64_t unit_scale(const struct ss *s, uint32_t i)
 {
 	enum unit from = s->unit[i], to = s->unit[s->profiles->len];
 
 	if (units[from].ns && units[to].ns)
-		return units[from].ns / units[to].ns;
+		return (int64_t)(units[from].ns / units[to].ns);
 	return 1;
+}
+
+/* Reports that the weights of profile @pi add up to more than 64 bits hold, at @v. */
+static int too_large(const struct ss *s, const struct json_value *v, uint32_t pi)
+{
+	json__error(s->d, v,
+		    "the weights of profiles[%u] add up to more than %" PRId64
+		    " %s (2^63 - 1), the most a 64-bit count holds",
+		    pi, PROFILE_WEIGHT_MAX, units[s->unit[s->profiles->len]].countname);
+	return -EOVERFLOW;
 }
 
 static void push(struct ss *s, size_t n, uint32_t frame)
@@ -248,7 +259,8 @@ static int import_sampled(struct ss *s, struct profile *t, const struct json_val
 			  uint32_t pi, uint32_t root)
 {
 	const struct json_value *samples = member(s, prof, "samples"), *weights, *it, *w, *f;
-	double scale = unit_scale(s, pi);
+	const struct json_value *wv = NULL;
+	int64_t scale = unit_scale(s, pi);
 	uint32_t i, k;
 	int err;
 
@@ -265,8 +277,8 @@ static int import_sampled(struct ss *s, struct profile *t, const struct json_val
 				   weights->type == JSON_ARRAY ? weights->len : 0);
 	w = weights ? weights + 1 : NULL;
 	json_for_each(s->d, samples, it, i) {
+		struct count weight = {.i = 1, .f = 1};
 		size_t n = 0;
-		double weight = 1;
 
 		if (it->type != JSON_ARRAY)
 			return json__error(s->d, it,
@@ -274,7 +286,8 @@ static int import_sampled(struct ss *s, struct profile *t, const struct json_val
 					   "profiles[%u].samples[%u], found %s",
 					   pi, i, json__type_name(it));
 		if (w) {
-			if (!json__finite(w, &weight) || weight < 0)
+			wv = w;
+			if (!json__count(w, &weight))
 				return json__error(s->d, w,
 						   "expected a weight of 0 or more for "
 						   "profiles[%u].weights[%u], found %s",
@@ -292,8 +305,10 @@ static int import_sampled(struct ss *s, struct profile *t, const struct json_val
 				return err;
 			push(s, n++, fid);
 		}
-		if (weight > 0 && n)
-			profile__add_stack(t, s->buf, n, PROFILE_COL_MAIN, weight * scale);
+		if (weight.f > 0 && n &&
+		    (count__scale(&weight, scale) ||
+		     count__add(t, profile__stack_node(t, s->buf, n), PROFILE_COL_MAIN, &weight)))
+			return too_large(s, w ? wv : it, pi);
 	}
 	return 0;
 }
@@ -311,7 +326,9 @@ static int import_evented(struct ss *s, struct profile *t, const struct json_val
 	const struct json_value *events = member(s, prof, "events"), *it;
 	struct open_frame *open = NULL;
 	size_t nopen = 0, alloc = 0;
-	double scale = unit_scale(s, pi), last = 0;
+	int64_t scale = unit_scale(s, pi), last_i = 0;
+	double last = 0;
+	bool last_exact = true;
 	uint32_t base = PROFILE_ROOT, i;
 	int err = 0;
 
@@ -323,8 +340,9 @@ static int import_evented(struct ss *s, struct profile *t, const struct json_val
 		base = profile__child(t, PROFILE_ROOT, root);
 	json_for_each(s->d, events, it, i) {
 		const struct json_value *type, *frame, *at;
-		int64_t fi;
+		int64_t fi, when_i = 0;
 		double when;
+		bool when_exact, exact;
 		uint32_t fid;
 
 		if (it->type != JSON_OBJECT) {
@@ -357,7 +375,10 @@ static int import_evented(struct ss *s, struct profile *t, const struct json_val
 					  (int)s->nframes - 1, pi, i);
 			break;
 		}
-		if (i && when < last) {
+		/* Integer times (ns since the epoch pass 2^53) compare and subtract exactly. */
+		when_exact = json__int(at, &when_i);
+		exact = when_exact && last_exact;
+		if (i && (exact ? when_i < last_i : when < last)) {
 			err = json__error(
 				s->d, it,
 				"expected events in time order, but profiles[%u].events[%u] at "
@@ -366,10 +387,24 @@ static int import_evented(struct ss *s, struct profile *t, const struct json_val
 			break;
 		}
 		/* The time since the previous event belongs to the open stack. */
-		if (nopen && when > last)
-			profile__add_weight(t, open[nopen - 1].node, PROFILE_COL_MAIN,
-					    (when - last) * scale);
+		if (nopen && (exact ? when_i > last_i : when > last)) {
+			struct count c;
+
+			if (exact && !__builtin_sub_overflow(when_i, last_i, &c.i)) {
+				c.f = (double)c.i;
+				c.frac = false;
+			} else {
+				count__from_double(&c, when - last);
+			}
+			if (count__scale(&c, scale) ||
+			    count__add(t, open[nopen - 1].node, PROFILE_COL_MAIN, &c)) {
+				err = too_large(s, at, pi);
+				break;
+			}
+		}
 		last = when;
+		last_i = when_i;
+		last_exact = when_exact;
 		fid = s->frames[fi];
 		if (json__str_eq(type, "O")) {
 			ALLOC_GROW(open, nopen + 1, alloc);
@@ -476,8 +511,15 @@ int speedscope__import(struct profile *p, const char *name, const char *buf, siz
 	t = profile__new();
 	profile__set_chart_mode(t, profile__chart_mode(p));
 	err = import_doc(&s, t);
-	if (!err)
-		profile__merge(p, t, NULL);
+	if (!err) {
+		/* profile__absorb() frees @t. */
+		err = profile__absorb(p, t);
+		t = NULL;
+		if (err)
+			pr_err("%s: its weights and those read before add up to more than %" PRId64
+			       " (2^63 - 1), the most a 64-bit count holds",
+			       name, PROFILE_WEIGHT_MAX);
+	}
 out:
 	profile__free(t);
 	free(s.frames);

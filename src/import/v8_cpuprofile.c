@@ -24,6 +24,7 @@
  * endTime; negative gaps (V8 sometimes reorders samples) count as 0.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ struct node {
 	uint32_t parent; /* index, PROFILE_NONE for a root */
 	uint32_t frame;	 /* frame id in the profile being built */
 	uint32_t pnode;	 /* profile node; PROFILE_NONE until reached from a root */
-	double weight;
+	struct count weight;
 	bool has_id;
 };
 
@@ -55,7 +56,12 @@ struct v8 {
 	struct hashmap *by_id; /* id -> index */
 	const struct json_value *samples, *deltas, *stamps;
 	uint32_t *sample_node; /* per sample: index of its node */
-	double *sample_w;      /* per sample: 1, or its duration in us */
+	/* Per sample, with --time-weights: its duration in us, @f when not all are integers. */
+	union {
+		int64_t i;
+		double f;
+	} *sample_w;
+	bool sample_frac;
 };
 
 bool v8_cpuprofile__detect(const char *buf, size_t len)
@@ -132,7 +138,7 @@ static int read_node(struct v8 *v, size_t i, const char *path)
 		return json__error(v->d, json__get(v->d, n->obj, "hitCount"),
 				   "expected a count of 0 or more for %s.hitCount, found %lld",
 				   path, (long long)hits);
-	n->weight = present ? (double)hits : 0;
+	n->weight = (struct count){.i = present ? hits : 0, .f = present ? (double)hits : 0};
 	return 0;
 }
 
@@ -296,7 +302,7 @@ static int make_frames(struct v8 *v, struct profile *t)
 		    (err = opt_int(v, n->cf, "lineNumber", path, &line, &present)) ||
 		    (err = opt_int(v, n->cf, "columnNumber", path, &col, &present)))
 			return err;
-		if (n->parent == PROFILE_NONE && json__str_eq(fn, "(root)") && n->weight == 0) {
+		if (n->parent == PROFILE_NONE && json__str_eq(fn, "(root)") && n->weight.f == 0) {
 			n->frame = PROFILE_NONE;
 			continue;
 		}
@@ -324,6 +330,8 @@ static int read_samples(struct v8 *v, const struct import_opts *o)
 {
 	const struct json_value *it, *times = v->deltas ? v->deltas : v->stamps;
 	double *at = NULL, end = 0;
+	int64_t *at_i = NULL, end_i = 0;
+	bool exact = true;
 	uint32_t i, idx;
 	int err = 0;
 
@@ -339,9 +347,6 @@ static int read_samples(struct v8 *v, const struct import_opts *o)
 				"expected the id of a node in samples[%u]; no node has this id", i);
 		v->sample_node[i] = idx;
 	}
-	v->sample_w = xmalloc(((size_t)v->samples->len + 1) * sizeof(*v->sample_w));
-	for (i = 0; i < v->samples->len; i++)
-		v->sample_w[i] = 1;
 	if (!o->time_weights)
 		return 0;
 
@@ -356,16 +361,21 @@ static int read_samples(struct v8 *v, const struct import_opts *o)
 				   v->samples->len, v->deltas ? "timeDeltas" : "timestamps",
 				   json__type_name(times),
 				   times->type == JSON_ARRAY ? times->len : 0);
+	/* Integer times (the usual us) are added up exactly; any other makes all doubles. */
 	at = xmalloc(((size_t)times->len + 1) * sizeof(*at));
+	at_i = xmalloc(((size_t)times->len + 1) * sizeof(*at_i));
 	{
 		const struct json_value *st = json__get(v->d, v->top, "startTime");
 		double t = 0;
+		int64_t ti = 0, xi = 0;
 
 		if (v->deltas && st && !json__finite(st, &t)) {
 			err = json__error(v->d, st, "expected a number for \"startTime\", found %s",
 					  json__type_name(st));
 			goto out;
 		}
+		if (v->deltas && st && !json__int(st, &ti))
+			exact = false;
 		json_for_each(v->d, times, it, i) {
 			double x;
 
@@ -376,25 +386,53 @@ static int read_samples(struct v8 *v, const struct import_opts *o)
 						  json__type_name(it));
 				goto out;
 			}
+			if (!json__int(it, &xi) ||
+			    (v->deltas && __builtin_add_overflow(ti, xi, &xi)))
+				exact = false;
+			ti = xi;
 			t = v->deltas ? t + x : x;
 			at[i] = t;
+			at_i[i] = ti;
 		}
 		end = i ? at[i - 1] : 0;
+		end_i = i ? at_i[i - 1] : 0;
 	}
 	{
 		const struct json_value *et = json__get(v->d, v->top, "endTime");
 		double e;
+		int64_t ei;
 
-		if (et && json__finite(et, &e) && e > end)
-			end = e;
+		if (et && json__finite(et, &e)) {
+			/* Integers compared as such: past 2^53 their doubles may be equal. */
+			if (json__int(et, &ei)) {
+				if (ei > end_i)
+					end_i = ei;
+			} else if (e > end) {
+				exact = false;
+			}
+			if (e > end)
+				end = e;
+		}
 	}
-	for (i = 0; i < times->len; i++) {
+	v->sample_w = xmalloc(((size_t)times->len + 1) * sizeof(*v->sample_w));
+	for (i = 0; exact && i < times->len; i++) {
+		int64_t d;
+
+		/* A difference beyond 64 bits (absurd times) makes them all doubles. */
+		if (__builtin_sub_overflow(i + 1 < times->len ? at_i[i + 1] : end_i, at_i[i], &d))
+			exact = false;
+		else
+			v->sample_w[i].i = d > 0 ? d : 0;
+	}
+	v->sample_frac = !exact;
+	for (i = 0; !exact && i < times->len; i++) {
 		double dur = (i + 1 < times->len ? at[i + 1] : end) - at[i];
 
-		v->sample_w[i] = dur > 0 ? dur : 0;
+		v->sample_w[i].f = dur > 0 ? dur : 0;
 	}
 out:
 	free(at);
+	free(at_i);
 	return err;
 }
 
@@ -407,14 +445,14 @@ static int self_times(struct v8 *v)
 		const struct json_value *st = json__get(v->d, v->nodes[i].obj, "selfTime");
 		double ms;
 
-		v->nodes[i].weight = 0;
+		v->nodes[i].weight = (struct count){0};
 		if (!st)
 			continue;
 		if (!json__finite(st, &ms) || ms < 0)
 			return json__error(v->d, st,
 					   "expected a time of 0 or more in selfTime, found %s",
 					   json__type_name(st));
-		v->nodes[i].weight = ms * 1000;
+		count__from_double(&v->nodes[i].weight, ms * 1000);
 		seen++;
 	}
 	if (!seen)
@@ -482,11 +520,35 @@ static int build_tree(struct v8 *v, struct profile *t, bool create)
 	return err;
 }
 
+/* Reports weights that add up to more than 64 bits hold, at @at. */
+static int too_large(struct v8 *v, const struct json_value *at)
+{
+	json__error(v->d, at,
+		    "the samples' weights add up to more than %" PRId64
+		    " (2^63 - 1), the most a 64-bit count holds",
+		    PROFILE_WEIGHT_MAX);
+	return -EOVERFLOW;
+}
+
+/* The weight of sample @i: 1, or its duration with --time-weights. */
+static struct count sample_weight(const struct v8 *v, uint32_t i)
+{
+	struct count c = {.i = 1, .f = 1};
+
+	if (v->sample_w && v->sample_frac)
+		count__from_double(&c, v->sample_w[i].f);
+	else if (v->sample_w)
+		c = (struct count){.i = v->sample_w[i].i, .f = (double)v->sample_w[i].i};
+	return c;
+}
+
 /* Flame-chart mode: one stack per sample, in time order. */
-static void add_chart_samples(struct v8 *v, struct profile *t)
+static int add_chart_samples(struct v8 *v, struct profile *t)
 {
 	uint32_t *frames = NULL, i, idx;
 	size_t alloc = 0;
+	struct count w;
+	int err = 0;
 
 	for (i = 0; i < v->samples->len; i++) {
 		size_t depth = 0, k, x;
@@ -500,9 +562,14 @@ static void add_chart_samples(struct v8 *v, struct profile *t)
 		for (x = idx; x != PROFILE_NONE; x = v->nodes[x].parent)
 			if (v->nodes[x].frame != PROFILE_NONE)
 				frames[--k] = v->nodes[x].frame;
-		profile__add_stack(t, frames, depth, PROFILE_COL_MAIN, v->sample_w[i]);
+		w = sample_weight(v, i);
+		if (count__add(t, profile__stack_node(t, frames, depth), PROFILE_COL_MAIN, &w)) {
+			err = too_large(v, v->samples);
+			break;
+		}
 	}
 	free(frames);
+	return err;
 }
 
 static int import_doc(struct v8 *v, struct profile *t, const struct import_opts *o)
@@ -561,9 +628,13 @@ static int import_doc(struct v8 *v, struct profile *t, const struct import_opts 
 		if ((err = read_samples(v, o)))
 			return err;
 		for (k = 0; k < v->n; k++)
-			v->nodes[k].weight = 0;
-		for (i = 0; i < v->samples->len; i++)
-			v->nodes[v->sample_node[i]].weight += v->sample_w[i];
+			v->nodes[k].weight = (struct count){0};
+		for (i = 0; i < v->samples->len; i++) {
+			struct count w = sample_weight(v, i);
+
+			if (count__sum(&v->nodes[v->sample_node[i]].weight, &w))
+				return too_large(v, v->samples);
+		}
 	} else if (o->time_weights) {
 		if ((err = self_times(v)))
 			return err;
@@ -573,15 +644,13 @@ static int import_doc(struct v8 *v, struct profile *t, const struct import_opts 
 	chart = profile__chart_mode(t) && v->samples && v->samples->len;
 	if ((err = make_frames(v, t)) || (err = build_tree(v, t, !chart)))
 		return err;
-	if (chart) {
-		add_chart_samples(v, t);
-		return 0;
-	}
+	if (chart)
+		return add_chart_samples(v, t);
 	for (k = 0; k < v->n; k++) {
 		struct node *n = &v->nodes[k];
 
-		if (n->weight > 0)
-			profile__add_weight(t, n->pnode, PROFILE_COL_MAIN, n->weight);
+		if (n->weight.f > 0 && count__add(t, n->pnode, PROFILE_COL_MAIN, &n->weight))
+			return too_large(v, n->obj);
 	}
 	return 0;
 }
@@ -602,8 +671,15 @@ int v8_cpuprofile__import(struct profile *p, const char *name, const char *buf, 
 	t = profile__new();
 	profile__set_chart_mode(t, profile__chart_mode(p));
 	err = import_doc(&v, t, o);
-	if (!err)
-		profile__merge(p, t, NULL);
+	if (!err) {
+		/* profile__absorb() frees @t. */
+		err = profile__absorb(p, t);
+		t = NULL;
+		if (err)
+			pr_err("%s: its weights and those read before add up to more than %" PRId64
+			       " (2^63 - 1), the most a 64-bit count holds",
+			       name, PROFILE_WEIGHT_MAX);
+	}
 out:
 	profile__free(t);
 	hashmap__free(v.by_id);

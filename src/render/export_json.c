@@ -23,6 +23,7 @@
  *    says so.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,24 @@ static void add_json_str(struct strbuf *sb, const char *s, size_t len)
 	strbuf__addch(sb, '"');
 }
 
+/* Appends a weight exactly, in plain digits (JSON numbers have no size limit). */
+static void add_weight(struct strbuf *sb, const struct profile *p, int64_t wi, double wf)
+{
+	char buf[PROFILE_WEIGHT_TEXT_MAX];
+
+	if (profile__fractional(p))
+		strbuf__add(sb, buf, profile__weight_text(wf, buf));
+	else
+		strbuf__addf(sb, "%" PRId64, wi);
+}
+
+/* The self weight of @node, exactly. */
+static void add_self(struct strbuf *sb, const struct profile *p, uint32_t node)
+{
+	add_weight(sb, p, profile__node_self_int(p, node, PROFILE_COL_MAIN),
+		   profile__node_self(p, node, PROFILE_COL_MAIN));
+}
+
 /* Writes out what is buffered once it is large; returns -EIO on a write error. */
 static int flush(struct strbuf *sb, FILE *out, bool force)
 {
@@ -174,7 +193,7 @@ static int ss_stack(const struct profile *p, const uint32_t *frames, size_t n, u
 	double w = profile__node_self(p, node, PROFILE_COL_MAIN);
 	size_t i;
 
-	if (!(w > 0) || !isfinite(w) || !n)
+	if (!(w > 0) || !n)
 		return 0;
 	strbuf__adds(c->sb, c->nsamples ? ",[" : "[");
 	for (i = 0; i < n; i++)
@@ -182,7 +201,7 @@ static int ss_stack(const struct profile *p, const uint32_t *frames, size_t n, u
 	strbuf__addch(c->sb, ']');
 	if (c->nsamples++)
 		strbuf__addch(&c->weights, ',');
-	strbuf__add_weight(&c->weights, w);
+	add_self(&c->weights, p, node);
 	if ((c->err = flush(c->sb, c->out, false)))
 		return c->err;
 	return 0;
@@ -246,7 +265,7 @@ int export__speedscope(const struct profile *p, const char *name, FILE *out)
 	add_json_str(&sb, name, strlen(name));
 	strbuf__addf(&sb, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":",
 		     speedscope_unit(profile__countname(p)));
-	strbuf__add_weight(&sb, isfinite(total) ? total : 0);
+	add_weight(&sb, p, profile__total_int(p, PROFILE_COL_MAIN), total);
 	strbuf__adds(&sb, ",\n\"samples\":[");
 	err = profile__walk_stacks(p, ss_stack, &c);
 	if (err)
@@ -275,6 +294,20 @@ static double sample_us(const struct profile *p, uint32_t node, double unit_us)
 		       : CPUPROFILE_INTERVAL_US;
 }
 
+/*
+ * The same, exactly, when an integer profile's unit is a whole number of
+ * microseconds (or samples). Returns false when it does not fit in 64 bits.
+ */
+static bool sample_us_int(const struct profile *p, uint32_t node, double unit_us, int64_t *out)
+{
+	if (!unit_us) {
+		*out = CPUPROFILE_INTERVAL_US;
+		return true;
+	}
+	return !__builtin_mul_overflow(profile__node_self_int(p, node, PROFILE_COL_MAIN),
+				       (int64_t)unit_us, out);
+}
+
 int export__cpuprofile(const struct profile *p, FILE *out)
 {
 	struct profile_index *ix = profile_index__new(p);
@@ -285,11 +318,28 @@ int export__cpuprofile(const struct profile *p, FILE *out)
 	uint64_t *hits = NULL, written;
 	uint32_t *order = NULL;
 	size_t norder = 0, sp = 0, i;
-	bool integral = true;
+	bool integral = true, exact;
 	int err = 0;
 
 	if (!ix)
 		return -errno;
+	/* Whole microseconds of an integer profile are written exactly. */
+	exact = !profile__fractional(p) && (!unit_us || unit_us >= 1);
+	if (exact && unit_us) {
+		int64_t end_us = 0, d;
+		uint32_t n;
+
+		for (n = 1; n < ix->nnodes; n++) {
+			if (!sample_us_int(p, n, unit_us, &d) ||
+			    __builtin_add_overflow(end_us, d, &end_us)) {
+				pr_err("cpuprofile output: the profile lasts more than %" PRId64
+				       " us, more than 64 bits hold; write another format",
+				       INT64_MAX);
+				profile_index__free(ix);
+				return -EOVERFLOW;
+			}
+		}
+	}
 	warn_diff(p, "cpuprofile");
 	nnodes = ix->nnodes;
 	ids = xcalloc(nnodes, sizeof(*ids));
@@ -395,7 +445,16 @@ int export__cpuprofile(const struct profile *p, FILE *out)
 
 	/* Samples in node order, then the time between them. */
 	strbuf__adds(&sb, "],\n\"startTime\":0,\"endTime\":");
-	{
+	if (exact) {
+		/* Checked above: the sum fits. */
+		int64_t t = 0, d;
+
+		for (i = 0; i < norder; i++) {
+			sample_us_int(p, order[i], unit_us, &d);
+			t += (int64_t)hits[order[i]] * d;
+		}
+		strbuf__addf(&sb, "%" PRId64, t);
+	} else {
 		/* Summed exactly as the timeDeltas below are. */
 		double t = 0;
 		uint64_t h;
@@ -421,6 +480,7 @@ int export__cpuprofile(const struct profile *p, FILE *out)
 	{
 		double t = 0;
 		long long prev = 0;
+		int64_t dur_i = 0, prev_dur_i = 0;
 
 		written = 0;
 		for (i = 0; i < norder; i++) {
@@ -428,11 +488,19 @@ int export__cpuprofile(const struct profile *p, FILE *out)
 			double dur = sample_us(p, n, unit_us);
 			uint64_t h;
 
+			if (exact)
+				sample_us_int(p, n, unit_us, &dur_i);
 			/* Sample k is at the rounded running time before it. */
 			for (h = 0; h < hits[n]; h++) {
 				long long at = llround(t);
 
-				strbuf__addf(&sb, written++ ? ",%lld" : "%lld", at - prev);
+				if (exact)
+					strbuf__addf(&sb, written++ ? ",%" PRId64 : "%" PRId64,
+						     prev_dur_i);
+				else
+					strbuf__addf(&sb, written++ ? ",%lld" : "%lld", at - prev);
+				/* Exactly: each delta is the duration of the sample before. */
+				prev_dur_i = dur_i;
 				prev = at;
 				t += dur;
 				if ((err = flush(&sb, out, false)))

@@ -23,7 +23,7 @@ int fg_layout__build(struct fg_layout *l, const struct profile *p, double min_w)
 {
 	struct profile_index *ix;
 	struct pending *stack = NULL;
-	size_t nstack = 0, stack_alloc = 0, frames_alloc = 0;
+	size_t nstack = 0, stack_alloc = 0, frames_alloc = 0, before_alloc = 0, merged_alloc = 0;
 	uint32_t *subtree, nnodes, id;
 
 	memset(l, 0, sizeof(*l));
@@ -54,14 +54,19 @@ int fg_layout__build(struct fg_layout *l, const struct profile *p, double min_w)
 		uint32_t c, end = ix->child_off[cur.node + 1];
 		double cx = cur.x;
 
+		struct fg_merged m = {.frame = fi};
+
 		ALLOC_GROW(l->frames, l->n + 1, frames_alloc);
 		l->frames[fi] = (struct fg_frame){
 			.node = cur.node,
 			.depth = cur.depth,
 			.x = cur.x,
 			.w = ix->total[cur.node],
-			.before = l->diff ? ix->total_before[cur.node] : 0,
 		};
+		if (l->diff) {
+			ALLOC_GROW(l->before, l->n + 1, before_alloc);
+			l->before[fi] = ix->total_before[cur.node];
+		}
 		l->n++;
 		if (cur.depth > l->max_depth)
 			l->max_depth = cur.depth;
@@ -77,17 +82,21 @@ int fg_layout__build(struct fg_layout *l, const struct profile *p, double min_w)
 				stack[nstack++] = (struct pending){
 					.node = child, .depth = cur.depth + 1, .x = cx};
 			} else if (w > 0) {
-				l->frames[fi].hidden_n += subtree[child];
-				l->frames[fi].hidden_w += w;
+				m.hidden_n += subtree[child];
+				m.hidden_w += w;
 				l->hidden_n += subtree[child];
 				l->hidden_w += w;
 			} else if (before > 0) {
-				l->frames[fi].gone_n += subtree[child];
-				l->frames[fi].gone_w += before;
+				m.gone_n += subtree[child];
+				m.gone_w += before;
 				l->gone_n += subtree[child];
 			}
 			if (w > 0)
 				cx += w;
+		}
+		if (m.hidden_n || m.gone_n) {
+			ALLOC_GROW(l->merged, l->nmerged + 1, merged_alloc);
+			l->merged[l->nmerged++] = m;
 		}
 		/* Reverse what was pushed so the leftmost child is popped first. */
 		for (size_t a = first_pushed, b = nstack; a + 1 < b; a++, b--) {
@@ -106,5 +115,7 @@ int fg_layout__build(struct fg_layout *l, const struct profile *p, double min_w)
 void fg_layout__release(struct fg_layout *l)
 {
 	free(l->frames);
+	free(l->before);
+	free(l->merged);
 	memset(l, 0, sizeof(*l));
 }

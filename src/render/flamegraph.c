@@ -260,7 +260,7 @@ struct colorer {
 };
 
 static struct fg_rgb frame_color(struct colorer *c, const struct profile *p,
-				 const struct fg_frame *f)
+				 const struct fg_frame *f, double before)
 {
 	const struct frame *fr;
 	struct fg_rgb rgb;
@@ -269,7 +269,7 @@ static struct fg_rgb frame_color(struct colorer *c, const struct profile *p,
 	size_t len;
 
 	if (c->diff)
-		return fg_color__diff(f->before, f->w, c->max_delta, c->negate);
+		return fg_color__diff(before, f->w, c->max_delta, c->negate);
 	if (f->node == PROFILE_ROOT) {
 		rgb = fg_color__frame(c->pal, "all", 3, FRAME_KIND_ROOT);
 		return c->pf ? fg_palfile__get(c->pf, "all", 3, rgb) : rgb;
@@ -292,7 +292,7 @@ static struct fg_rgb frame_color(struct colorer *c, const struct profile *p,
 }
 
 static void write_title(struct svg *s, const struct opts *r, const struct fg_layout *l,
-			const struct fg_frame *f, const char *name, size_t len)
+			const struct fg_frame *f, double before, const char *name, size_t len)
 {
 	double delta;
 
@@ -304,15 +304,15 @@ static void write_title(struct svg *s, const struct opts *r, const struct fg_lay
 	svg__printf(s, ", %.2f%%", 100.0 * f->w / l->total);
 	if (l->diff) {
 		svg__raw(s, "; before: ");
-		svg__count(s, f->before * r->factor);
+		svg__count(s, before * r->factor);
 		svg__raw(s, " ");
 		svg__text(s, r->countname, strlen(r->countname));
 		svg__printf(s, ", %.2f%%; delta: ",
-			    l->total_before > 0 ? 100.0 * f->before / l->total_before : 0.0);
-		delta = (f->w - f->before) * r->factor;
+			    l->total_before > 0 ? 100.0 * before / l->total_before : 0.0);
+		delta = (f->w - before) * r->factor;
 		svg__raw(s, delta < 0 ? "-" : "+");
 		svg__count(s, fabs(delta));
-		if (f->before <= 0 && f->node != PROFILE_ROOT)
+		if (before <= 0 && f->node != PROFILE_ROOT)
 			svg__raw(s, "; new");
 	}
 	svg__raw(s, ")");
@@ -324,7 +324,7 @@ static void write_frames(struct svg *s, const struct opts *r, const struct geom 
 	double rect_h = r->height > 1 ? r->height - 1 : r->height;
 	double char_w = r->fontsize * r->fontwidth;
 	double text_dy = rect_h / 2 + r->fontsize * 0.35;
-	size_t i;
+	size_t i, m = 0;
 
 	svg__raw(s, "<g id=\"frames\"");
 	write_attr(s, "font-family", r->fonttype);
@@ -334,10 +334,15 @@ static void write_frames(struct svg *s, const struct opts *r, const struct geom 
 	for (i = 0; i < l->n; i++) {
 		const struct fg_frame *f = &l->frames[i];
 		double x = XPAD + f->x * g->scale, w = f->w * g->scale, y;
+		double before = l->diff ? l->before[i] : 0;
+		const struct fg_merged *mg = NULL;
 		const char *name = "all";
 		size_t len = 3, off, n;
-		struct fg_rgb rgb = frame_color(c, p, f);
+		struct fg_rgb rgb = frame_color(c, p, f, before);
 		bool dots;
+
+		if (m < l->nmerged && l->merged[m].frame == i)
+			mg = &l->merged[m++];
 
 		if (f->node != PROFILE_ROOT) {
 			uint32_t sid = profile__frame_get(p, profile__node_frame(p, f->node))->name;
@@ -351,20 +356,20 @@ static void write_frames(struct svg *s, const struct opts *r, const struct geom 
 			y = g->top + (double)(l->max_depth - f->depth) * r->height;
 
 		svg__raw(s, "<g");
-		if (l->diff && f->before <= 0 && f->node != PROFILE_ROOT)
+		if (l->diff && before <= 0 && f->node != PROFILE_ROOT)
 			svg__raw(s, " class=\"new\"");
-		if (f->hidden_n) {
-			svg__printf(s, " fg:h=\"%u ", f->hidden_n);
-			strbuf__add_weight(&s->sb, f->hidden_w * r->factor);
+		if (mg && mg->hidden_n) {
+			svg__printf(s, " fg:h=\"%u ", mg->hidden_n);
+			strbuf__add_weight(&s->sb, mg->hidden_w * r->factor);
 			svg__raw(s, "\"");
 		}
-		if (f->gone_n) {
-			svg__printf(s, " fg:g=\"%u ", f->gone_n);
-			strbuf__add_weight(&s->sb, f->gone_w * r->factor);
+		if (mg && mg->gone_n) {
+			svg__printf(s, " fg:g=\"%u ", mg->gone_n);
+			strbuf__add_weight(&s->sb, mg->gone_w * r->factor);
 			svg__raw(s, "\"");
 		}
 		svg__raw(s, "><title>");
-		write_title(s, r, l, f, name, len);
+		write_title(s, r, l, f, before, name, len);
 		svg__raw(s, "</title><rect x=\"");
 		svg__coord(s, x);
 		svg__raw(s, "\" y=\"");
@@ -448,7 +453,7 @@ int flamegraph__write(const struct profile *p, const struct fg_opts *o, FILE *ou
 	c.negate = r.negate;
 	if (l.diff) {
 		for (size_t i = 1; i < l.n; i++) {
-			double d = fabs(l.frames[i].w - l.frames[i].before);
+			double d = fabs(l.frames[i].w - l.before[i]);
 
 			if (d > c.max_delta)
 				c.max_delta = d;

@@ -18,13 +18,20 @@
 
 /* ---- layout ---- */
 
-/* One drawn frame. Positions and widths are in weight units (unscaled). */
+/*
+ * One drawn frame. Positions and widths are in weight units (unscaled).
+ * Kept small: a deep profile draws millions of them.
+ */
 struct fg_frame {
-	uint32_t node;	   /* profile node; PROFILE_ROOT is the "all" frame */
-	uint32_t depth;	   /* 0 = the "all" frame */
-	double x;	   /* start: sum of the weights left of it */
-	double w;	   /* inclusive weight, PROFILE_COL_MAIN */
-	double before;	   /* inclusive weight, PROFILE_COL_BEFORE (diff only) */
+	uint32_t node;	/* profile node; PROFILE_ROOT is the "all" frame */
+	uint32_t depth; /* 0 = the "all" frame */
+	double x;	/* start: sum of the weights left of it */
+	double w;	/* inclusive weight, PROFILE_COL_MAIN */
+};
+
+/* What went from under a frame with narrow or (diff) gone children. */
+struct fg_merged {
+	size_t frame;	   /* index in fg_layout.frames */
 	uint32_t hidden_n; /* frames under it merged away as too narrow */
 	uint32_t gone_n;   /* diff: frames under it with no weight after */
 	double hidden_w;   /* weight of the direct children merged away */
@@ -34,6 +41,9 @@ struct fg_frame {
 struct fg_layout {
 	struct fg_frame *frames; /* preorder: a parent precedes its children */
 	size_t n;
+	double *before;		  /* diff only: per frame, inclusive PROFILE_COL_BEFORE weight */
+	struct fg_merged *merged; /* in frame order, only frames that lost children */
+	size_t nmerged;
 	uint32_t max_depth; /* deepest drawn frame */
 	double total;	    /* root's inclusive weight, PROFILE_COL_MAIN */
 	double total_before;

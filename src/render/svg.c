@@ -86,9 +86,14 @@ void svg__coord(struct svg *s, double v)
 void svg__add_count(struct strbuf *sb, double v)
 {
 	struct strbuf tmp = STRBUF_INIT;
+	char text[PROFILE_WEIGHT_TEXT_MAX];
 	size_t i, start, digits;
 
-	strbuf__add_weight(&tmp, v);
+	/* Plain digits even past 2^53 ("4,611,686,018,427,387,904", not "4.6e+18"). */
+	if (v >= 0 && isfinite(v))
+		strbuf__add(&tmp, text, profile__weight_text(v, text));
+	else
+		strbuf__add_weight(&tmp, v);
 	start = tmp.buf[0] == '-';
 	for (digits = start; digits < tmp.len && tmp.buf[digits] >= '0' && tmp.buf[digits] <= '9';
 	     digits++)

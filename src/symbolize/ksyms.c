@@ -167,7 +167,8 @@ struct ksyms *ksyms__load(const char *path)
 		errno = n ? EPERM : ENOENT;
 		return NULL;
 	}
-	qsort(tmp, n, sizeof(*tmp), cmp_ksym);
+	if (n > 1) /* no array at all when no line was kept: qsort(NULL) is undefined */
+		qsort(tmp, n, sizeof(*tmp), cmp_ksym);
 
 	ks = xcalloc(1, sizeof(*ks));
 	ks->buf = buf;

@@ -140,7 +140,8 @@ static struct perfmap *parse(char *buf, size_t len)
 		ALLOC_GROW(pm->e, pm->n + 1, alloc);
 		pm->e[pm->n++] = e;
 	}
-	qsort(pm->e, pm->n, sizeof(*pm->e), cmp_entry);
+	if (pm->n > 1) /* an empty map has no array: qsort(NULL) is undefined */
+		qsort(pm->e, pm->n, sizeof(*pm->e), cmp_entry);
 	/* Code reused at the same start address: the last line wins. */
 	for (i = 0, j = 0; i < pm->n; i++) {
 		if (j && pm->e[j - 1].start == pm->e[i].start)

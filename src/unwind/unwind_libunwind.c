@@ -63,6 +63,7 @@ static bool eh_table(const struct uw_module *m, unw_word_t *segbase, unw_word_t 
 {
 	const struct uw_elf *e = m->elf;
 	const uint8_t *hdr = NULL;
+	uint64_t avail = 0;
 	uint32_t n;
 	size_t i, ptr;
 
@@ -71,15 +72,18 @@ static bool eh_table(const struct uw_module *m, unw_word_t *segbase, unw_word_t 
 	for (i = 0; i < e->nsegs; i++) {
 		const struct uw_seg *s = &e->segs[i];
 
-		if (e->eh_hdr >= s->vaddr && e->eh_hdr - s->vaddr + 12 <= s->filesz) {
+		/* Differences, not sums: the addresses come from the file and may wrap. */
+		if (e->eh_hdr >= s->vaddr && e->eh_hdr - s->vaddr < s->filesz &&
+		    s->filesz - (e->eh_hdr - s->vaddr) >= 12) {
 			hdr = e->data + s->offset + (e->eh_hdr - s->vaddr);
+			avail = s->filesz - (e->eh_hdr - s->vaddr);
 			break;
 		}
 	}
 	if (!hdr || hdr[0] != 1 || hdr[2] != EH_PE_UDATA4 || hdr[3] != EH_PE_DATAREL_SDATA4)
 		return false;
 	ptr = enc_size(hdr[1]);
-	if (!ptr || 4 + ptr + 4 > e->eh_hdr_size)
+	if (!ptr || 4 + ptr + 4 > e->eh_hdr_size || 4 + ptr + 4 > avail)
 		return false;
 	memcpy(&n, hdr + 4 + ptr, 4);
 	*segbase = m->bias + e->eh_hdr;

@@ -193,6 +193,28 @@ void strbuf__add_xml(struct strbuf *sb, const char *s, size_t len)
 	strbuf__add(sb, s + run, len - run);
 }
 
+size_t strbuf__add_utf8(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0, bad = 0;
+
+	strbuf__grow(sb, len);
+	while (i < len) {
+		size_t n = u[i] < 0x80 ? 1 : utf8_len(u + i, len - i);
+
+		if (n) {
+			i += n;
+			continue;
+		}
+		strbuf__add(sb, s + run, i - run);
+		strbuf__adds(sb, REPLACEMENT_CHAR);
+		bad++;
+		run = ++i;
+	}
+	strbuf__add(sb, s + run, len - run);
+	return bad;
+}
+
 void strbuf__add_json(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -13,11 +13,10 @@
 
 #include "export.h"
 #include "flamegraph.h"
+#include "fuzz_targets.h"
 #include "import.h"
 #include "log.h"
 #include "profile.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
  * The body every import fuzzer shares: @set picks import options from

@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "../../src/import/json_internal.h"
+#include "fuzz_targets.h"
 #include "log.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static double walk(const struct json_doc *d, const struct json_value *v)
 {
@@ -43,7 +42,7 @@ static double walk(const struct json_doc *d, const struct json_value *v)
 	return acc;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_json(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1);
 	struct json_doc d;
@@ -65,3 +64,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(buf);
 	return 0;
 }
+
+FUZZ_MAIN(fuzz_json)

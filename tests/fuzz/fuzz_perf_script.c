@@ -2,7 +2,9 @@
 /* libFuzzer target: the perf script importer (and the outputs after it). */
 #include "fuzz_common.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_perf_script(const uint8_t *data, size_t size)
 {
 	return fuzz_import(PROFILE_FMT_PERF_SCRIPT, data, size);
 }
+
+FUZZ_MAIN(fuzz_perf_script)

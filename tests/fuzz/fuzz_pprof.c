@@ -6,7 +6,7 @@
  */
 #include "fuzz_common.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_pprof(const uint8_t *data, size_t size)
 {
 	struct import_opts o = {.format = PROFILE_FMT_PPROF};
 	struct profile *p = profile__new();
@@ -29,3 +29,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	profile__free(p);
 	return 0;
 }
+
+FUZZ_MAIN(fuzz_pprof)

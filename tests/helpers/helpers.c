@@ -10,14 +10,19 @@
 #include <ftw.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,10 +164,13 @@ struct th_result th_run(const char *const argv[], const char *in, size_t in_len,
 	}
 	deadline = time(NULL) + timeout_s;
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		struct rusage ru;
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
 
-		if (w == pid)
+		if (w == pid) {
+			r.maxrss_kb = ru.ru_maxrss;
 			break;
+		}
 		if (time(NULL) > deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -576,3 +584,236 @@ void th_expect_prefix(const char *before, const char *after)
 	free(a.stack);
 	free(a.w);
 }
+
+struct th_bg {
+	pid_t pid;
+	int pty;
+	char *out, *stdout_path;
+	pthread_t reader;
+	pthread_mutex_t lock;
+	char *err; /* what it wrote to the terminal, NUL-terminated */
+	size_t len, cap;
+	bool stop;
+};
+
+/* Copies the terminal's output into bg->err until it closes or bg->stop. */
+static void *bg_reader(void *arg)
+{
+	struct th_bg *bg = arg;
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd pfd = {.fd = bg->pty, .events = POLLIN};
+		int n = poll(&pfd, 1, 100);
+		ssize_t got;
+		bool stop;
+
+		pthread_mutex_lock(&bg->lock);
+		stop = bg->stop;
+		pthread_mutex_unlock(&bg->lock);
+		if (n == 0 && stop)
+			break;
+		if (n <= 0)
+			continue;
+		got = read(bg->pty, buf, sizeof(buf));
+		if (got <= 0) /* EIO: every holder of the other end closed it */
+			break;
+		pthread_mutex_lock(&bg->lock);
+		if (bg->len + (size_t)got + 1 > bg->cap) {
+			bg->cap = (bg->len + (size_t)got + 1) * 2;
+			bg->err = xrealloc(bg->err, bg->cap);
+		}
+		memcpy(bg->err + bg->len, buf, (size_t)got);
+		bg->len += (size_t)got;
+		bg->err[bg->len] = '\0';
+		pthread_mutex_unlock(&bg->lock);
+	}
+	return NULL;
+}
+
+struct th_bg *th_bg_start(const char *cmd, const char *out, const char *const *args)
+{
+	struct th_bg *bg = xcalloc(1, sizeof(*bg));
+	const char *argv[64];
+	struct termios tio;
+	size_t n = 0;
+	int slave;
+
+	bg->out = out ? xstrdup(out) : th_path(th_dir, "out.folded");
+	bg->stdout_path = th_path(th_dir, "bg.stdout");
+	argv[n++] = th_bin();
+	argv[n++] = cmd;
+	argv[n++] = "-o";
+	argv[n++] = bg->out;
+	if (!out) {
+		argv[n++] = "-f";
+		argv[n++] = "folded";
+	}
+	while (*args && n < 63)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	bg->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(bg->pty, 0, "posix_openpt: %s", strerror(errno));
+	cr_assert(!grantpt(bg->pty) && !unlockpt(bg->pty), "pty: %s", strerror(errno));
+	slave = open(ptsname(bg->pty), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(slave, 0, "open %s: %s", ptsname(bg->pty), strerror(errno));
+	/* Raw: the text arrives as written, without \r added to each \n. */
+	cr_assert_eq(tcgetattr(slave, &tio), 0);
+	cfmakeraw(&tio);
+	cr_assert_eq(tcsetattr(slave, TCSANOW, &tio), 0);
+	bg->pid = fork();
+	cr_assert_geq(bg->pid, 0, "fork: %s", strerror(errno));
+	if (bg->pid == 0) {
+		int fi = open("/dev/null", O_RDONLY);
+		int fo = open(bg->stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fi < 0 || fo < 0)
+			_exit(126);
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(slave, 2);
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* gone with a test that failed early */
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(slave);
+	pthread_mutex_init(&bg->lock, NULL);
+	bg->err = xstrdup("");
+	bg->cap = 1;
+	cr_assert_eq(pthread_create(&bg->reader, NULL, bg_reader, bg), 0);
+	return bg;
+}
+
+/* The sample count of the last progress line; -1 before the first one. */
+static long long bg_samples(struct th_bg *bg)
+{
+	long long n = -1;
+	const char *p, *last = NULL;
+
+	pthread_mutex_lock(&bg->lock);
+	for (p = bg->err; (p = strstr(p, " s left, ")); p++)
+		last = p;
+	if (last && sscanf(last, " s left, %lld samples", &n) != 1)
+		n = 0; /* a progress line without samples (offcpu) */
+	pthread_mutex_unlock(&bg->lock);
+	return n;
+}
+
+/* Waits until bg_samples() reaches @n or the program exits; false on the deadline. */
+static bool bg_wait(struct th_bg *bg, long long n)
+{
+	time_t deadline = time(NULL) + TH_DEADLINE_S;
+
+	while (bg_samples(bg) < n) {
+		siginfo_t si = {0};
+
+		/* Exited (left unreaped for th_bg_finish()), or too late. */
+		if (waitid(P_PID, (id_t)bg->pid, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid ||
+		    time(NULL) > deadline)
+			return false;
+		usleep(20000);
+	}
+	return true;
+}
+
+/* A copy of what it wrote so far (the reader thread may grow bg->err meanwhile). */
+static char *bg_err(struct th_bg *bg)
+{
+	char *e;
+
+	pthread_mutex_lock(&bg->lock);
+	e = xstrdup(bg->err);
+	pthread_mutex_unlock(&bg->lock);
+	return e;
+}
+
+void th_bg_wait_capturing(struct th_bg *bg)
+{
+	if (!bg_wait(bg, 0))
+		cr_assert_fail("%s did not start to capture within %d s: %s", th_bin(),
+			       TH_DEADLINE_S, bg_err(bg));
+}
+
+void th_bg_wait_samples(struct th_bg *bg, unsigned long long n)
+{
+	if (!bg_wait(bg, (long long)n))
+		cr_assert_fail("%s did not get %llu samples within %d s: %s", th_bin(), n,
+			       TH_DEADLINE_S, bg_err(bg));
+}
+
+void th_wait_exit_0(pid_t pid)
+{
+	time_t deadline = time(NULL) + TH_DEADLINE_S;
+	int status;
+
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (time(NULL) > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			cr_assert_fail("process %d did not finish within %d s", (int)pid,
+				       TH_DEADLINE_S);
+		}
+		usleep(20000);
+	}
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "process %d: status 0x%x",
+		  (int)pid, status);
+}
+
+struct th_result th_bg_finish(struct th_bg *bg, bool interrupt, char **output)
+{
+	struct th_result r = {.status = -1};
+	time_t deadline = time(NULL) + TH_DEADLINE_S;
+	bool killed = false;
+	int status = 0;
+
+	if (interrupt)
+		kill(bg->pid, SIGINT);
+	while (waitpid(bg->pid, &status, WNOHANG) != bg->pid) {
+		if (time(NULL) > deadline) {
+			kill(-bg->pid, SIGKILL);
+			kill(bg->pid, SIGKILL);
+			waitpid(bg->pid, &status, 0);
+			killed = true;
+			break;
+		}
+		usleep(20000);
+	}
+	pthread_mutex_lock(&bg->lock);
+	bg->stop = true;
+	pthread_mutex_unlock(&bg->lock);
+	pthread_join(bg->reader, NULL);
+	pthread_mutex_destroy(&bg->lock);
+	close(bg->pty);
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r.err = bg->err;
+	r.err_len = bg->len;
+	r.out = th_read_file(bg->stdout_path, &r.out_len);
+	if (!r.out)
+		r.out = xstrdup("");
+	*output = th_read_file(bg->out, NULL);
+	cr_assert(!killed, "%s did not finish within %d s: %s", th_bin(), TH_DEADLINE_S, r.err);
+	free(bg->out);
+	free(bg->stdout_path);
+	free(bg);
+	return r;
+}
+
+void th_go(pid_t pid)
+{
+	cr_assert_eq(kill(pid, SIGUSR1), 0, "kill %d: %s", (int)pid, strerror(errno));
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * Criterion's runner process leaks two small blocks of its own at exit in
+ * some full runs, which LeakSanitizer turns into a failed run although
+ * every test passed. Leaks inside a test process only ever gave warnings,
+ * and resq-flame itself runs as its own process, checked in full.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcriterion.so\n";
+}
+#endif

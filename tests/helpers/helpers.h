@@ -18,6 +18,7 @@ struct th_result {
 	size_t out_len;
 	char *err;    /* captured stderr, NUL-terminated */
 	size_t err_len;
+	long maxrss_kb; /* th_run(): its peak resident set, KiB (wait4's ru_maxrss) */
 };
 
 /* Path of the program under test (RESQ_BIN, else the build's). */
@@ -158,5 +159,50 @@ char *th_folded(const struct profile *p);
 
 /* Sorts the lines of @text in place-copy and returns them joined; caller frees. */
 char *th_sorted_lines(const char *text, bool drop_quotes);
+
+/*
+ * Longest wait of the tests that wait for a condition instead of a fixed
+ * time (a capture that starts, a workload that finishes): generous for a
+ * loaded machine, and still below the suites' 60 s timeout.
+ */
+#define TH_DEADLINE_S 50
+
+/*
+ * A resq-flame run in the background, for tests that act while it
+ * captures. Its stderr is a pseudo-terminal, so it shows its progress
+ * line, which it prints only once capture is under way; a thread of the
+ * test keeps reading it. Life cycle: th_bg_start(), then any of the waits,
+ * then th_bg_finish(), which frees it.
+ */
+struct th_bg;
+
+/*
+ * Starts `resq-flame CMD -o OUT ARGS...` (@args NULL-terminated); with @out
+ * NULL, `resq-flame CMD -o TH_DIR/out.folded -f folded ARGS...`.
+ */
+struct th_bg *th_bg_start(const char *cmd, const char *out, const char *const *args);
+/* Waits until it captures (its first progress line); asserts that it does within TH_DEADLINE_S. */
+void th_bg_wait_capturing(struct th_bg *bg);
+/*
+ * Waits until the progress line of `record` counts at least @n samples;
+ * asserts that it does within TH_DEADLINE_S.
+ */
+void th_bg_wait_samples(struct th_bg *bg, unsigned long long n);
+/*
+ * Waits up to TH_DEADLINE_S for @pid, a child of the test, to exit and
+ * reaps it; asserts that it exited with status 0.
+ */
+void th_wait_exit_0(pid_t pid);
+/*
+ * With @interrupt, sends it SIGINT (the capture ends early and the output
+ * is still written); then waits up to TH_DEADLINE_S for it to exit (else
+ * kills it and fails). Returns its exit status, stdout and stderr (the
+ * terminal's text); *@output gets the output file (NULL when none, caller
+ * frees). Frees @bg.
+ */
+struct th_result th_bg_finish(struct th_bg *bg, bool interrupt, char **output);
+
+/* Tells a workload that printed "ready" and waits (its --wait) to begin: SIGUSR1. */
+void th_go(pid_t pid);
 
 #endif

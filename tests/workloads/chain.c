@@ -2,14 +2,16 @@
 /*
  * A known call chain: main -> a -> b -> c, every function noinline with a
  * frame pointer, c doing all the work. A profile must show main;a;b;c.
+ * Runs until it has used SECONDS of CPU time, so that a cpu-clock profile
+ * holds as many samples on a busy machine as on an idle one.
  *
  * usage: chain [SECONDS]   (default 1)
  */
-#include <stdio.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "cpu_budget.h"
 
 static volatile uint64_t sink;
 
@@ -34,13 +36,10 @@ __attribute__((noinline)) uint64_t a(uint64_t n)
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1;
-	struct timespec t0, t;
+	double secs = argc > 1 ? atof(argv[1]) : 1, c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
+	do
 		sink += a(sink);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	while (!budget_spent(c0, secs));
 	return 0;
 }

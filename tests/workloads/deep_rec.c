@@ -5,13 +5,17 @@
  * it fits the default 32 KiB copy of --call-graph dwarf and not an 8 KiB
  * one, whose unwinds must end in [truncated].
  *
+ * Runs until it has used SECONDS of CPU time, user and system, so that a
+ * cpu-clock profile holds as many samples on a busy machine as on an idle
+ * one.
+ *
  * usage: deep_rec [SECONDS] [DEPTH]   (default 1, 250)
  */
-#include <stdio.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "cpu_budget.h"
 
 static volatile uint64_t sink;
 
@@ -36,21 +40,13 @@ __attribute__((noinline)) uint64_t recurse(int depth, uint64_t x)
 	return recurse(depth - 1, pad[3]) + pad[depth & 7];
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1, t0 = now();
+	double secs = argc > 1 ? atof(argv[1]) : 1, c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	int depth = argc > 2 ? atoi(argv[2]) : 250;
 
 	do
 		sink += recurse(depth, sink);
-	while (now() - t0 < secs);
+	while (!budget_spent(c0, secs));
 	return 0;
 }

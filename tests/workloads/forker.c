@@ -3,7 +3,10 @@
  * A parent that forks a child which burns in child_burn for a short while
  * and exits early, while the parent keeps burning in parent_burn. The
  * child's samples must still be symbolized after it is gone (its mappings
- * come from the parent's, through the FORK record).
+ * come from the parent's, through the FORK record). Both times are CPU
+ * time, each process's own, so that a cpu-clock profile holds as many
+ * samples of each on a busy machine as on an idle one; the parent waits
+ * for the child at the end.
  *
  * usage: forker [SECONDS [CHILD_SECONDS]]   (default 1.5, 0.4)
  */
@@ -13,21 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_budget.h"
+
 static volatile uint64_t sink;
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
+/* Burns @s seconds of the calling process's CPU time (a forked child's own). */
 #define BURN_FOR(s)                                                                                \
 	do {                                                                                       \
-		double end_ = now() + (s);                                                         \
+		double c0_ = clock_s(CLOCK_PROCESS_CPUTIME_ID);                                    \
 		uint64_t x_ = sink, i_;                                                            \
-		while (now() < end_) {                                                             \
+		while (!budget_spent(c0_, (s))) {                                                  \
 			for (i_ = 0; i_ < 100000; i_++)                                            \
 				x_ = x_ * 6364136223846793005ULL + 1442695040888963407ULL;         \
 			sink = x_;                                                                 \

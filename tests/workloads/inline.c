@@ -2,13 +2,15 @@
 /*
  * An always_inline function inside a noinline caller: with debug info the
  * profile shows inlined_hot as its own frame under outer_caller (and not
- * with --no-inline).
+ * with --no-inline). Runs until it has used SECONDS of CPU time.
  *
  * usage: inline [SECONDS]   (default 1)
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "cpu_budget.h"
 
 static volatile uint64_t sink;
 
@@ -41,13 +43,10 @@ __attribute__((noinline)) uint64_t outer_caller(uint64_t x)
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1;
-	struct timespec t0, t;
+	double secs = argc > 1 ? atof(argv[1]) : 1, c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
+	do
 		sink += outer_caller(sink);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	while (!budget_spent(c0, secs));
 	return 0;
 }

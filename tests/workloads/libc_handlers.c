@@ -5,7 +5,9 @@
  * (__pthread_once_slow) for the first half of the time, then an atexit
  * handler under exit() (__run_exit_handlers) for the second. The record
  * tests check that both DWARF unwinders walk through those libc frames to
- * main and agree on every sample.
+ * main and agree on every sample. Each half is SECONDS/2 of CPU time, so
+ * that a cpu-clock profile has as many samples on a busy machine as on an
+ * idle one.
  *
  * usage: libc_handlers [SECONDS]   (default 1)
  */
@@ -14,21 +16,21 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "cpu_budget.h"
+
 static volatile uint64_t sink;
 static double half;
 
 static __attribute__((noinline)) void spin_for(double secs)
 {
-	struct timespec t0, t;
+	double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	uint64_t x = sink, i;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		for (i = 0; i < 100000; i++)
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		sink = x;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	} while (!budget_spent(c0, secs));
 }
 
 static __attribute__((noinline)) void once_init(void)

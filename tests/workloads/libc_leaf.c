@@ -4,13 +4,17 @@
  * no frame pointers, so a frame-pointer unwind of a sample inside memcpy
  * skips libc_heavy; a DWARF unwind must keep it as the leaf's caller.
  *
+ * Runs until it has used SECONDS of CPU time, user and system, so that a
+ * cpu-clock profile holds as many samples on a busy machine as on an idle
+ * one.
+ *
  * usage: libc_leaf [SECONDS]   (default 1)
  */
-#include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "cpu_budget.h"
 
 #define LEN (256 * 1024)
 
@@ -28,17 +32,9 @@ __attribute__((noinline)) size_t libc_heavy(char *dst, const char *src, size_t n
 	return total;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1, t0 = now();
+	double secs = argc > 1 ? atof(argv[1]) : 1, c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	char *src = malloc(LEN), *dst = malloc(LEN);
 
 	if (!src || !dst)
@@ -47,7 +43,7 @@ int main(int argc, char **argv)
 	src[LEN - 1] = '\0';
 	do
 		sink += libc_heavy(dst, src, LEN);
-	while (now() - t0 < secs);
+	while (!budget_spent(c0, secs));
 	free(src);
 	free(dst);
 	return 0;

@@ -5,13 +5,17 @@
  * work. Frame-pointer unwinding loses everything above the comparator;
  * DWARF unwinding must show main;sort_rounds;<qsort...>;compare_slow.
  *
+ * Runs until it has used SECONDS of CPU time, user and system, so that a
+ * cpu-clock profile holds as many samples on a busy machine as on an idle
+ * one.
+ *
  * usage: qsort_cb [SECONDS]   (default 1)
  */
-#include <stdio.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "cpu_budget.h"
 
 #define N 512
 
@@ -37,22 +41,14 @@ __attribute__((noinline)) void sort_rounds(int *v, size_t n, unsigned *seed)
 	qsort(v, n, sizeof(*v), compare_slow);
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1, t0 = now();
+	double secs = argc > 1 ? atof(argv[1]) : 1, c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	static int v[N];
 	unsigned seed = 1;
 
 	do
 		sort_rounds(v, N, &seed);
-	while (now() - t0 < secs);
+	while (!budget_spent(c0, secs));
 	return 0;
 }
