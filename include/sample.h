@@ -60,7 +60,7 @@ enum frame_kind {
 	FRAME_KIND_JS,
 	FRAME_KIND_PYTHON,
 	FRAME_KIND_INLINE,
-	FRAME_KIND_ROOT, /* a process or file grouping frame */
+	FRAME_KIND_ROOT,   /* a process or file grouping frame */
 	FRAME_KIND_OFFCPU, /* the [off-cpu] leaf marking blocked time in a wall-clock profile */
 	FRAME_KIND__COUNT,
 };
@@ -73,7 +73,7 @@ struct sym_info {
 	const char *name;   /* demangled function, or "[dso-basename]" / "[unknown]" */
 	const char *module; /* file path or "[kernel.kallsyms]"; NULL if unknown */
 	const char *file;   /* source file; NULL if unknown */
-	uint32_t line;      /* 0 if unknown */
+	uint32_t line;	    /* 0 if unknown */
 	enum frame_kind kind;
 };
 

@@ -304,8 +304,7 @@ Test(capture, record_by_name)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_not_null(f);
 	cr_expect_gt(th_count_where(f, "main_work"), 0, "%s", f);
-	cr_expect_gt(th_count_where(f, "late_work"), 0, "threads started after the attach: %s",
-		     f);
+	cr_expect_gt(th_count_where(f, "late_work"), 0, "threads started after the attach: %s", f);
 	th_result_free(&r);
 	free(f);
 }
@@ -359,7 +358,7 @@ Test(capture, status_line_on_a_terminal_only_and_not_with_quiet)
 	char *out_path = th_path(th_dir, "out.svg");
 	const char *args[] = {"-d", "1.5", "--", burner, "30", NULL};
 	const char *quiet[] = {"-q", "-d", "1.5", "--", burner, "30", NULL};
-	const char *argv[] = {th_bin(), "record", "-d",	 "1.5", "-o",
+	const char *argv[] = {th_bin(), "record", "-d",	  "1.5", "-o",
 			      out_path, "--",	  burner, "30",	 NULL};
 	struct th_result r;
 	char *text;

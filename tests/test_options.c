@@ -134,7 +134,9 @@ static const struct cli_opt_form table_forms[] = {
 static const struct cli_opt table_opts[] = {
 	{.key = 'a', .name = "alpha", .help = "the first", .usage = "[-a]"},
 	{.key = 'b', .name = "beta", .arg = "N", .help = "takes N", .usage = "[-b N]"},
-	{.key = OPT_GLOBAL_LAST, .name = "gamma-with-a-long-name", .arg = "VALUE",
+	{.key = OPT_GLOBAL_LAST,
+	 .name = "gamma-with-a-long-name",
+	 .arg = "VALUE",
 	 .help = "its description starts on the next line"},
 	{.key = OPT_GLOBAL_LAST + 1, .name = "mode", .forms = table_forms},
 	{.key = 'x', .name = "hidden", .flags = CLI_OPT_HIDDEN},
@@ -188,8 +190,10 @@ Test(options, tables_make_the_help)
 
 	cli_spec__help(&spec, f);
 	fclose(f);
-	cr_expect_not_null(strstr(text, "usage: resq-flame test [-a] [-b N] FILE...\n"), "%s", text);
-	cr_expect_not_null(strstr(text, "\noptions:\n  -a, --alpha            the first\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "usage: resq-flame test [-a] [-b N] FILE...\n"), "%s",
+			   text);
+	cr_expect_not_null(strstr(text, "\noptions:\n  -a, --alpha            the first\n"), "%s",
+			   text);
 	cr_expect_not_null(strstr(text, "  -b, --beta N           takes N\n"), "%s", text);
 	cr_expect_not_null(strstr(text, "      --gamma-with-a-long-name VALUE\n"
 					"                         its description"),

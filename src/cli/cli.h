@@ -74,21 +74,21 @@ struct cli_opt_form {
 };
 
 struct cli_opt {
-	int key;	  /* the short letter, or an OPT_* id (>= 256) for long-only options */
-	const char *name; /* the long name without "--"; NULL: none */
-	const char *arg;  /* its argument in help ("HZ"); NULL: takes none (but see @forms) */
-	const char *help; /* one paragraph; wrapped from column 25 */
+	int key;	   /* the short letter, or an OPT_* id (>= 256) for long-only options */
+	const char *name;  /* the long name without "--"; NULL: none */
+	const char *arg;   /* its argument in help ("HZ"); NULL: takes none (but see @forms) */
+	const char *help;  /* one paragraph; wrapped from column 25 */
 	const char *usage; /* its form in the usage line ("[-F HZ]"); NULL: not there */
 	/* Several help entries, each with its argument (the option takes one); ended by {0}. */
 	const struct cli_opt_form *forms;
-	unsigned flags;			  /* enum cli_opt_flags */
+	unsigned flags; /* enum cli_opt_flags */
 };
 
 /* Options listed under one heading and taken by one function. */
 struct cli_opt_group {
-	const char *heading; /* "options"; NULL: listed under the heading before */
+	const char *heading;	    /* "options"; NULL: listed under the heading before */
 	const struct cli_opt *opts; /* ended by {0} */
-	/* Takes option @key (@arg NULL when it has none) into @ctx: 0, or -1 after a usage message. */
+	/* Takes @key (@arg NULL when it has none) into @ctx: 0, or -1 after a usage message. */
 	int (*parse)(void *ctx, int key, const char *arg);
 };
 

@@ -44,8 +44,8 @@ static int diff_parse(void *ctx, int key, const char *arg)
 	case OPT_MAX_INPUT:
 		if (!import__parse_size(arg, &d->io.max_input))
 			return 0;
-		cli_usage_error("diff", "--max-input: expected a size such as 512M or 4G, found '%s'",
-				arg);
+		cli_usage_error("diff",
+				"--max-input: expected a size such as 512M or 4G, found '%s'", arg);
 		return -1;
 	}
 	return -1;

@@ -166,8 +166,7 @@ static int render_parse(void *ctx, int key, const char *arg)
 			return -1;
 		}
 		break;
-	default:
-		return -1;
+	default: return -1;
 	}
 	return 0;
 }

@@ -81,7 +81,8 @@ int import__parse_format(const char *name, enum profile_format *fmt)
 	for (i = 0; i < NIMPORTERS; i++) {
 		const struct importer *im = &importers[i];
 
-		if (im->parse && (!strcmp(name, im->name) || (im->alias && !strcmp(name, im->alias)))) {
+		if (im->parse &&
+		    (!strcmp(name, im->name) || (im->alias && !strcmp(name, im->alias)))) {
 			*fmt = im->fmt;
 			return 0;
 		}

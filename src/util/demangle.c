@@ -34,8 +34,7 @@ char *demangle__symbol(const char *name)
 #endif
 }
 
-bool demangle__rust(const char *name, void (*out)(const char *s, size_t len, void *ctx),
-		    void *ctx)
+bool demangle__rust(const char *name, void (*out)(const char *s, size_t len, void *ctx), void *ctx)
 {
 #ifdef HAVE_LIBIBERTY
 	return rust_demangle_callback(name, 0, out, ctx) != 0;
