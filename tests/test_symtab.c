@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <elf.h>
+#include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "helpers/helpers.h"
 #include "symtab.h"
 #include "../src/symbolize/symbolize_internal.h"
@@ -911,4 +914,99 @@ Test(symtab, free_accepts_null)
 	symtab__free(NULL);
 	ksyms__free(NULL);
 	perfmaps__free(NULL);
+}
+
+/*
+ * A stripped copy of the fixture in a fresh directory, with a .gnu_debuglink
+ * to prog.debug, whose debug info is left in @dir/.debug/prog.debug.
+ */
+static char *stripped_fixture(char **dirp)
+{
+	char *dir = th_tmpdir(), *dbgdir = th_path(dir, ".debug");
+	char *dbg = th_path(dbgdir, "prog.debug"), *prog = th_path(dir, "prog");
+	char link[PATH_MAX + 32];
+	const char *keep[] = {"objcopy", "--only-keep-debug", FIXTURE, dbg, NULL};
+	const char *strip[] = {"objcopy", "--strip-all", link, FIXTURE, prog, NULL};
+
+	snprintf(link, sizeof(link), "--add-gnu-debuglink=%s", dbg);
+	cr_assert_eq(mkdir(dbgdir, 0755), 0);
+	free(th_run_ok(keep));
+	free(th_run_ok(strip));
+	free(dbgdir);
+	free(dbg);
+	*dirp = dir;
+	return prog;
+}
+
+/* The binary's debug link is followed: a stripped binary gets its lines back. */
+Test(symtab, finds_debug_info_through_the_debug_link)
+{
+	struct sym_info out[SYMTAB_MAX_INLINE];
+	uint64_t start, size;
+	struct elf_file ef;
+	struct mapping m;
+	char *dir, *prog;
+	int n;
+
+	need_libdw();
+	prog = stripped_fixture(&dir);
+	nm_symbol(FIXTURE, "sym_work", &start, &size);
+	read_elf(prog, &ef);
+	m = fake_mapping(prog, &ef, start);
+	n = symtab__resolve_user(st, 0, &m, FAKE_BASE + start, false, out);
+	cr_assert_geq(n, 1);
+	cr_assert_str_eq(out[n - 1].name, "sym_work");
+	cr_assert_not_null(out[n - 1].file, "no line info: the debug file was not found");
+	cr_assert_gt(out[n - 1].line, 0);
+	th_rmtree(dir);
+	free(dir);
+	free(prog);
+}
+
+/*
+ * A profiled binary names its own debug file: one that is a FIFO (opening it
+ * would block the profiler for ever) or a device is never opened, and the
+ * binary is still symbolized from what it has.
+ */
+Test(symtab, debug_link_to_a_fifo_or_device_is_never_opened, .timeout = 120)
+{
+	const char *names[] = {"prog.debug", ".debug/prog.debug"};
+	struct sym_info out[SYMTAB_MAX_INLINE];
+	uint64_t start, size;
+	struct elf_file ef;
+	struct mapping m;
+	char *dir, *prog, *p;
+	int n, i;
+
+	need_libdw();
+	prog = stripped_fixture(&dir);
+	for (i = 0; i < 2; i++) {
+		p = th_path(dir, names[i]);
+		unlink(p);
+		cr_assert_eq(mkfifo(p, 0644), 0);
+		free(p);
+	}
+	cr_assert_eq(debuginfo__open_regular(names[0]), -ENOENT);
+	p = th_path(dir, names[0]);
+	cr_assert_eq(debuginfo__open_regular(p), -EINVAL);
+	free(p);
+	cr_assert_eq(debuginfo__open_regular("/dev/null"), -EINVAL);
+
+	nm_symbol(FIXTURE, "sym_work", &start, &size);
+	read_elf(prog, &ef);
+	m = fake_mapping(prog, &ef, start);
+	/* Before the fix this blocked in open() of the FIFO. */
+	n = symtab__resolve_user(st, 0, &m, FAKE_BASE + start, false, out);
+	cr_assert_geq(n, 1);
+	cr_assert_null(out[n - 1].file, "line info from a FIFO?");
+	th_rmtree(dir);
+	free(dir);
+	free(prog);
+}
+
+Test(symtab, debug_link_crc_is_the_ieee_crc32)
+{
+	/* The check value of CRC-32/ISO-HDLC, which .gnu_debuglink uses. */
+	cr_assert_eq(debuginfo__crc32(0, "123456789", 9), 0xcbf43926u);
+	cr_assert_eq(debuginfo__crc32(debuginfo__crc32(0, "1234", 4), "56789", 5), 0xcbf43926u);
 }

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # Stage that owns each project header in include/.
 stage_of() {
 	case "$1" in
-	log.h | xalloc.h | strbuf.h | vec.h | hashmap.h | outfile.h | demangle.h) echo util ;;
+	log.h | xalloc.h | strbuf.h | vec.h | hashmap.h | outfile.h | demangle.h | debuginfo.h) echo util ;;
 	sample.h) echo sample ;;
 	sampler.h | offcpu.h | procmaps.h | targets.h) echo capture ;;
 	unwinder.h) echo unwind ;;

@@ -42,6 +42,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
@@ -100,7 +101,7 @@ struct elfmod {
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = debuginfo__find,
 	.section_address = dwfl_offline_section_address,
 };
 

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
@@ -278,7 +279,7 @@ static struct elfmod *open_file(struct symtab *st, pid_t pid, const struct mappi
 		cands[nc++] = root;
 	cands[nc++] = path;
 	for (i = 0; i < nc && !em; i++) {
-		fd = open(cands[i], O_RDONLY | O_CLOEXEC);
+		fd = debuginfo__open_regular(cands[i]);
 		if (fd < 0)
 			continue;
 		/* A deleted file's path may now hold another file: check the inode. */

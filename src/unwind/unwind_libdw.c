@@ -42,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
@@ -79,7 +80,7 @@ struct dw_walk {
 
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo, /* .debug_frame when .eh_frame lacks a pc */
+	.find_debuginfo = debuginfo__find, /* .debug_frame when .eh_frame lacks a pc */
 	.section_address = dwfl_offline_section_address,
 };
 

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "hashmap.h"
 #include "log.h"
 #include "xalloc.h"
@@ -280,11 +281,11 @@ static int elf_map_file(struct uw_elf *e, const char *path)
 {
 	struct stat st;
 	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	int fd = debuginfo__open_regular(path), err;
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		return fd;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
 		close(fd);
 		return -ENOEXEC;
 	}
