@@ -161,6 +161,17 @@ int weight_error(const char *name, const char *unit, size_t pos, int err, const 
 	return err;
 }
 
+int import_absorb(struct profile *p, struct profile *t, const char *name)
+{
+	int err = profile__absorb(p, t);
+
+	if (err)
+		pr_err("%s: its weights and those read before add up to more than %" PRId64
+		       " (2^63 - 1), the most a 64-bit count holds",
+		       name, PROFILE_WEIGHT_MAX);
+	return err;
+}
+
 enum profile_format import__detect(const char *buf, size_t len)
 {
 	/* JSON first: the text formats' line tests can match a JSON line. */
