@@ -223,8 +223,8 @@ static bool have_go(void)
 	return !access("/usr/bin/go", X_OK) || !access("/usr/local/go/bin/go", X_OK);
 }
 
-/* Runs `go tool pprof -top FILE` offline with a private GOCACHE. */
-static struct th_result go_pprof_top(const char *file)
+/* Runs `go tool pprof MODE FILE` (-top, -raw) offline with a private GOCACHE. */
+static struct th_result go_pprof(const char *mode, const char *file)
 {
 	char home[4200], cache[4200], gopath[4200];
 	const char *argv[] = {"env",
@@ -238,7 +238,7 @@ static struct th_result go_pprof_top(const char *file)
 			      "go",
 			      "tool",
 			      "pprof",
-			      "-top",
+			      mode,
 			      file,
 			      NULL};
 
@@ -293,7 +293,7 @@ Test(pprof, go_tool_pprof_agrees_live)
 
 	if (!have_go())
 		cr_skip_test("go is not installed (Debian package golang-go)");
-	r = go_pprof_top(DATA "/cpu.pb.gz");
+	r = go_pprof("-top", DATA "/cpu.pb.gz");
 	cr_assert_eq(r.status, 0, "go tool pprof: %s", r.err);
 	cr_assert_eq(import__path(p, DATA "/cpu.pb.gz", NULL), 0);
 	check_against_top(p, r.out, "live go tool pprof -top");
@@ -631,7 +631,7 @@ Test(pprof, go_tool_pprof_reads_our_output)
 	r = th_run(argv, NULL, 0, 50);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	th_result_free(&r);
-	r = go_pprof_top(pb);
+	r = go_pprof("-top", pb);
 	cr_assert_eq(r.status, 0, "go tool pprof: %s", r.err);
 	cr_assert_not_null(strstr(r.out, "Type: samples"), "%s", r.out);
 	cr_assert_eq(import__path(p, in, NULL), 0);
@@ -1003,31 +1003,6 @@ Test(pprof, strings_are_valid_utf8_invalid_bytes_become_u_fffd)
 #endif
 }
 
-/* Runs `go tool pprof -raw FILE` offline with a private GOCACHE. */
-static struct th_result go_pprof_raw(const char *file)
-{
-	char home[4200], cache[4200], gopath[4200];
-	const char *argv[] = {"env",
-			      home,
-			      cache,
-			      gopath,
-			      "GOFLAGS=-mod=mod",
-			      "GOPROXY=off",
-			      "GOTOOLCHAIN=local",
-			      "GOTELEMETRY=off",
-			      "go",
-			      "tool",
-			      "pprof",
-			      "-raw",
-			      file,
-			      NULL};
-
-	snprintf(home, sizeof(home), "HOME=%s", th_dir);
-	snprintf(cache, sizeof(cache), "GOCACHE=%s/gocache", th_dir);
-	snprintf(gopath, sizeof(gopath), "GOPATH=%s/gopath", th_dir);
-	return th_run(argv, NULL, 0, 100);
-}
-
 Test(pprof, go_tool_pprof_reads_repaired_names)
 {
 	struct profile *p = bad_names_profile();
@@ -1041,7 +1016,7 @@ Test(pprof, go_tool_pprof_reads_repaired_names)
 	cr_assert_not_null(out);
 	cr_assert_eq(export__pprof(p, out), 0);
 	fclose(out);
-	r = go_pprof_raw(path);
+	r = go_pprof("-raw", path);
 	cr_assert_eq(r.status, 0, "go tool pprof -raw: %s", r.err);
 	cr_assert_not_null(strstr(r.out, " \xef\xbf\xbd\xef\xbf\xbd src/\xef\xbf\xbd.c"), "%s",
 			   r.out);

@@ -126,3 +126,14 @@ int weight_error(const char *name, const char *unit, size_t pos, int err, const 
 		pr_err("%s: %s %zu: expected a count of 0 or more", name, unit, pos);
 	return err;
 }
+
+int import_absorb(struct profile *p, struct profile *t, const char *name)
+{
+	int err = profile__absorb(p, t);
+
+	if (err)
+		pr_err("%s: its weights and those read before add up to more than %" PRId64
+		       " (2^63 - 1), the most a 64-bit count holds",
+		       name, PROFILE_WEIGHT_MAX);
+	return err;
+}

@@ -45,4 +45,11 @@ int count__add(struct profile *p, uint32_t node, enum profile_col col, const str
 int weight_error(const char *name, const char *unit, size_t pos, int err, const char *text,
 		 size_t len);
 
+/*
+ * Moves the complete import @t into @p (profile__absorb(), which frees @t)
+ * and logs an overflow of their summed weights as an error of input @name.
+ * Returns 0 or -EOVERFLOW (@p then unchanged).
+ */
+int import_absorb(struct profile *p, struct profile *t, const char *name);
+
 #endif

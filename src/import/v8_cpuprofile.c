@@ -672,13 +672,8 @@ int v8_cpuprofile__import(struct profile *p, const char *name, const char *buf, 
 	profile__set_chart_mode(t, profile__chart_mode(p));
 	err = import_doc(&v, t, o);
 	if (!err) {
-		/* profile__absorb() frees @t. */
-		err = profile__absorb(p, t);
+		err = import_absorb(p, t, name); /* frees @t */
 		t = NULL;
-		if (err)
-			pr_err("%s: its weights and those read before add up to more than %" PRId64
-			       " (2^63 - 1), the most a 64-bit count holds",
-			       name, PROFILE_WEIGHT_MAX);
 	}
 out:
 	profile__free(t);
